@@ -1,0 +1,26 @@
+/* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family under
+ * the POSIX names. On a POSIX host it is the system header and nothing else. */
+#include_next <unistd.h>
+
+#if defined(_WIN32) && !defined(WINPIPE_UNISTD_H)
+#define WINPIPE_UNISTD_H
+#include <winpipe.h>
+#ifndef WINPIPE_BUILDING
+#undef pipe
+#undef pipe2
+#undef read
+#undef write
+#undef close
+#undef dup
+#undef dup2
+#undef dup3
+#define pipe winpipe_pipe
+#define pipe2 winpipe_pipe2
+#define read winpipe_read
+#define write winpipe_write
+#define close winpipe_close
+#define dup winpipe_dup
+#define dup2 winpipe_dup2
+#define dup3 winpipe_dup3
+#endif
+#endif

@@ -1,0 +1,95 @@
+/* fdtab.c: the map from CRT fd numbers to winpipe's open file descriptions. The fds are the
+ * C runtime's own (so _get_osfhandle, fdopen and _dup2 onto 0-2 work); this table keeps what
+ * the CRT lacks. An entry remembers the CRT handle it was made for: if code closes the fd with
+ * the CRT's own _close and the number is reused, the handle differs and the entry is dropped.
+ *
+ * Lock order: the table lock, then a description's wr_lock/rd_lock. Every change of what an fd
+ * number means (create, dup, close) holds the table lock across the CRT call and the entry. */
+#include "winpipe-internal.h"
+
+struct wp_fdent {
+    struct wp_ofd *ofd;
+    HANDLE h; /* the CRT handle this entry was made for */
+};
+
+static struct wp_fdent wp_fdtab[WP_FD_MAX];
+static SRWLOCK wp_fdtab_srw = SRWLOCK_INIT;
+
+void wp_fdtab_lock(void)
+{
+    AcquireSRWLockExclusive(&wp_fdtab_srw);
+}
+
+void wp_fdtab_unlock(void)
+{
+    ReleaseSRWLockExclusive(&wp_fdtab_srw);
+}
+
+void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd)
+{
+    wp_fd_unbind_locked(fd);
+    wp_ofd_ref(ofd);
+    wp_fdtab[fd].ofd = ofd;
+    wp_fdtab[fd].h = h;
+}
+
+void wp_fd_unbind_locked(int fd)
+{
+    struct wp_ofd *ofd = wp_fdtab[fd].ofd;
+    wp_fdtab[fd].ofd = NULL;
+    wp_fdtab[fd].h = NULL;
+    if (ofd)
+        wp_ofd_unref(ofd);
+}
+
+/* The description of a valid fd, made now for an fd winpipe has not seen before. */
+int wp_fd_get_locked(int fd, struct wp_ofd **out)
+{
+    HANDLE h = wp_crt_handle(fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        if (fd >= 0 && fd < WP_FD_MAX)
+            wp_fd_unbind_locked(fd);
+        return -EBADF;
+    }
+    if (!wp_fdtab[fd].ofd || wp_fdtab[fd].h != h) {
+        struct wp_ofd *ofd;
+        int r = wp_ofd_for_handle(h, &ofd);
+        if (r < 0)
+            return r;
+        wp_fd_bind_locked(fd, h, ofd);
+        wp_ofd_unref(ofd);
+    }
+    *out = wp_fdtab[fd].ofd;
+    wp_ofd_ref(*out);
+    return 0;
+}
+
+int wp_fd_get(int fd, struct wp_ofd **out)
+{
+    HANDLE h = wp_crt_handle(fd);
+    if (h == INVALID_HANDLE_VALUE && (fd < 0 || fd >= WP_FD_MAX))
+        return -EBADF;
+    /* The common case, a known fd, only needs the shared lock. */
+    AcquireSRWLockShared(&wp_fdtab_srw);
+    struct wp_fdent e = wp_fdtab[fd];
+    if (e.ofd && e.h == h && h != INVALID_HANDLE_VALUE) {
+        wp_ofd_ref(e.ofd);
+        ReleaseSRWLockShared(&wp_fdtab_srw);
+        *out = e.ofd;
+        return 0;
+    }
+    ReleaseSRWLockShared(&wp_fdtab_srw);
+    wp_fdtab_lock();
+    int r = wp_fd_get_locked(fd, out);
+    wp_fdtab_unlock();
+    return r;
+}
+
+/* Gives h the lowest free fd number and binds it to ofd. On failure h is still the caller's. */
+int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd)
+{
+    int fd = wp_crt_open_handle(h, crt_flags);
+    if (fd >= 0)
+        wp_fd_bind_locked(fd, h, ofd);
+    return fd;
+}

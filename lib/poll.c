@@ -1,0 +1,366 @@
+/* poll.c: POSIX poll() that sleeps until something happens, on every kind of fd, with no limit on
+ * how many.
+ *
+ * Windows cannot wait on a pipe handle (it is always signalled), so readiness comes from
+ * operations: an overlapped pipe end's probe (a pending zero-byte read, io.c) and its write-behind
+ * complete to one process-wide I/O completion port, and those completions are poll()'s wake-ups.
+ * Probes persist between calls and are re-armed only after a read consumed them, so a call costs
+ * system calls for the fds that are ready, not for those watched. Other kinds get their
+ * wake-ups posted to the same port: console input and socket events through thread-pool waits,
+ * synchronous pipes through a thread blocked in a zero-byte read.
+ *
+ * Several threads may poll at once; the port is not theirs alone. One of them (the leader) waits
+ * on the port; the others sleep on a condition variable; every packet the leader takes advances an
+ * epoch and wakes them all, and each re-checks its own fds. */
+#include "winpipe-internal.h"
+#include <poll.h>
+
+#define WP_POLLIN_BITS (POLLIN | POLLRDNORM)
+#define WP_POLLOUT_BITS (POLLOUT | POLLWRNORM)
+
+static HANDLE wp_port;
+static INIT_ONCE wp_port_once = INIT_ONCE_STATIC_INIT;
+static SRWLOCK wp_poll_lock = SRWLOCK_INIT;
+static CONDITION_VARIABLE wp_poll_cv = CONDITION_VARIABLE_INIT;
+static unsigned long long wp_poll_epoch;
+static int wp_poll_leader;
+
+/* A synchronous pipe end has no overlapped probe: a thread of its own blocks in a zero-byte read
+ * (which consumes nothing) and is cancelled when the call ends. */
+struct wp_syncwatch {
+    HANDLE h;
+    HANDLE thread;
+};
+
+/* One fd's part of a call: what the call holds and must undo. */
+struct wp_pollent {
+    struct wp_ofd *ofd;
+    HANDLE wait;      /* thread-pool wait posting to the port */
+    HANDLE sock_ev;   /* socket: WSAEventSelect's event */
+    struct wp_syncwatch *sw;
+};
+
+static BOOL CALLBACK wp_poll__make_port(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    (void)once; (void)param; (void)ctx;
+    wp_port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    return wp_port != NULL;
+}
+
+static VOID CALLBACK wp_poll__post(PVOID arg, BOOLEAN timed_out)
+{
+    (void)arg; (void)timed_out;
+    PostQueuedCompletionStatus(wp_port, 0, 0, NULL);
+}
+
+/* Has h's signalled state posted to the port, once, for the rest of this call. */
+static void wp_poll__bridge(struct wp_pollent *e, HANDLE h)
+{
+    if (!e->wait)
+        RegisterWaitForSingleObject(&e->wait, h, wp_poll__post, NULL, INFINITE,
+                                    WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD);
+}
+
+static int wp_poll__pipe_closing(HANDLE h)
+{
+    /* FilePipeLocalInformation (24): NamedPipeState 4 is FILE_PIPE_CLOSING_STATE, the other end
+     * is gone. Not WriteQuotaAvailable: Wine always says 0, and Windows lowers it while a read
+     * is pending. */
+    struct { ULONG type, config, max_inst, cur_inst, in_quota, read_avail, out_quota, write_avail,
+             state, end; } info;
+    IO_STATUS_BLOCK iosb;
+    if (NtQueryInformationFile(h, &iosb, &info, sizeof info, (FILE_INFORMATION_CLASS)24) < 0)
+        return 0;
+    return info.state == 4;
+}
+
+static short wp_poll__async_read(struct wp_ofd *ofd, short events)
+{
+    DWORD err;
+    int ready;
+    /* A reader blocked in another thread holds the lock: to it the pipe is empty too. */
+    if (!TryAcquireSRWLockExclusive(&ofd->rd_lock))
+        return 0;
+    ready = wp_probe(ofd, &err);
+    ReleaseSRWLockExclusive(&ofd->rd_lock);
+    if (!ready)
+        return 0;
+    if (err == 0) /* data; POSIX adds POLLHUP when no writer is left */
+        return (events & WP_POLLIN_BITS) | (wp_poll__pipe_closing(ofd->h) ? POLLHUP : 0);
+    if (err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED)
+        return POLLHUP;
+    return POLLERR;
+}
+
+static short wp_poll__async_write(struct wp_ofd *ofd, short events)
+{
+    int busy = 1;
+    if (TryAcquireSRWLockExclusive(&ofd->wr_lock)) {
+        if (ofd->wb.state == WP_OP_PENDING && HasOverlappedIoCompleted(&ofd->wb.ov))
+            wp_wb_reap(ofd);
+        busy = ofd->wb.state == WP_OP_PENDING;
+        ReleaseSRWLockExclusive(&ofd->wr_lock);
+    }
+    if (busy)
+        return 0;
+    /* Linux: a write end whose reader is gone is POLLOUT|POLLERR (the write fails at once). */
+    return (events & WP_POLLOUT_BITS) | (wp_poll__pipe_closing(ofd->h) ? POLLERR : 0);
+}
+
+static short wp_poll__async(struct wp_pollent *e, short events)
+{
+    struct wp_ofd *ofd = e->ofd;
+    short r = 0;
+    if (ofd->port_state == 0)
+        ofd->port_state = CreateIoCompletionPort(ofd->h, wp_port, 0, 0) ? 1 : -1;
+    if (ofd->accmode != O_WRONLY)
+        r |= wp_poll__async_read(ofd, events);
+    if (ofd->accmode != O_RDONLY)
+        r |= wp_poll__async_write(ofd, events);
+    /* A handle already on another port (an end inherited with its file object from a parent
+     * that polled it) wakes this call through its events instead. */
+    if (!r && ofd->port_state < 0)
+        wp_poll__bridge(e, ofd->probe.state == WP_OP_PENDING ? ofd->probe.ov.hEvent : ofd->wr_ev);
+    return r;
+}
+
+static DWORD WINAPI wp_poll__sync_watch(LPVOID arg)
+{
+    static char none;
+    DWORD n;
+    ReadFile(((struct wp_syncwatch *)arg)->h, &none, 0, &n, NULL);
+    PostQueuedCompletionStatus(wp_port, 0, 0, NULL);
+    return 0;
+}
+
+static short wp_poll__sync(struct wp_pollent *e, int fd, short events)
+{
+    HANDLE h = wp_crt_handle(fd);
+    DWORD avail;
+    if (e->ofd->accmode == O_WRONLY) /* a synchronous write blocks: see compat-docs */
+        return (events & WP_POLLOUT_BITS) | (wp_poll__pipe_closing(h) ? POLLERR : 0);
+    if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
+        return POLLHUP;
+    if (avail)
+        return events & WP_POLLIN_BITS;
+    if (!e->sw && (e->sw = calloc(1, sizeof *e->sw))) {
+        if (DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &e->sw->h, 0, FALSE,
+                            DUPLICATE_SAME_ACCESS))
+            e->sw->thread = CreateThread(NULL, 0, wp_poll__sync_watch, e->sw, 0, NULL);
+    }
+    return 0;
+}
+
+static void wp_poll__sync_end(struct wp_syncwatch *sw)
+{
+    if (sw->thread) {
+        /* The thread may not be in its read yet when first cancelled: try until it ends. */
+        while (WaitForSingleObject(sw->thread, 1) == WAIT_TIMEOUT)
+            CancelSynchronousIo(sw->thread);
+        CloseHandle(sw->thread);
+    }
+    if (sw->h)
+        CloseHandle(sw->h);
+    free(sw);
+}
+
+/* POSIX: console input is readable when a key press is waiting. Other input events (focus,
+ * mouse, key releases) signal the console handle too; they are read away, or the wait would spin. */
+static int wp_poll__console_has_key(HANDLE h)
+{
+    INPUT_RECORD rec;
+    DWORD n;
+    while (PeekConsoleInputW(h, &rec, 1, &n) && n == 1) {
+        if (rec.EventType == KEY_EVENT && rec.Event.KeyEvent.bKeyDown)
+            return 1;
+        ReadConsoleInputW(h, &rec, 1, &n);
+    }
+    return 0;
+}
+
+static short wp_poll__console(struct wp_pollent *e, int fd, short events)
+{
+    HANDLE h = wp_crt_handle(fd);
+    DWORD n;
+    if (!GetNumberOfConsoleInputEvents(h, &n)) /* an output buffer */
+        return events & WP_POLLOUT_BITS;
+    if (wp_poll__console_has_key(h))
+        return events & WP_POLLIN_BITS;
+    wp_poll__bridge(e, h);
+    return 0;
+}
+
+static short wp_poll__socket(struct wp_pollent *e, int fd, short events)
+{
+    SOCKET s = (SOCKET)wp_crt_handle(fd);
+    WSAPOLLFD p = { s, (short)(events & (POLLRDNORM | POLLWRNORM)), 0 };
+    if (events & POLLIN)
+        p.events |= POLLRDNORM;
+    if (events & POLLOUT)
+        p.events |= POLLWRNORM;
+    if (WSAPoll(&p, 1, 0) < 0)
+        return POLLERR;
+    short r = 0;
+    if (p.revents & (POLLRDNORM | POLLHUP)) /* Winsock: a peer's shutdown is HUP without IN */
+        r |= events & WP_POLLIN_BITS;
+    if (p.revents & POLLWRNORM)
+        r |= events & WP_POLLOUT_BITS;
+    r |= p.revents & (POLLHUP | POLLERR | POLLNVAL);
+    if (r)
+        return r;
+    if (!e->sock_ev && (e->sock_ev = WSACreateEvent()) != WSA_INVALID_EVENT) {
+        WSAEventSelect(s, e->sock_ev, FD_READ | FD_WRITE | FD_CLOSE | FD_ACCEPT | FD_CONNECT | FD_OOB);
+        wp_poll__bridge(e, e->sock_ev);
+    }
+    return 0;
+}
+
+static void wp_poll__socket_end(struct wp_pollent *e, int fd)
+{
+    SOCKET s = (SOCKET)wp_crt_handle(fd);
+    u_long nonblock = e->ofd->nonblock;
+    /* WSAEventSelect left the socket non-blocking; give it back its own mode. */
+    WSAEventSelect(s, NULL, 0);
+    ioctlsocket(s, FIONBIO, &nonblock);
+    WSACloseEvent(e->sock_ev);
+}
+
+/* The revents of one fd now; when it is not ready, also arms its wake-up. */
+static short wp_poll__check(struct wp_pollent *e, struct pollfd *p)
+{
+    short ev = p->events;
+    switch (e->ofd->kind) {
+    case WP_PIPE_ASYNC: return wp_poll__async(e, ev);
+    case WP_PIPE_SYNC: return wp_poll__sync(e, p->fd, ev);
+    case WP_CONSOLE: return wp_poll__console(e, p->fd, ev);
+    case WP_SOCKET: return wp_poll__socket(e, p->fd, ev);
+    default: /* files and devices never block, as POSIX says */
+        return ev & (WP_POLLIN_BITS | WP_POLLOUT_BITS);
+    }
+}
+
+static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n)
+{
+    int ready = 0;
+    for (nfds_t i = 0; i < n; i++) {
+        if (fds[i].fd < 0)
+            fds[i].revents = 0;
+        else if (!ents[i].ofd)
+            fds[i].revents = POLLNVAL;
+        else
+            fds[i].revents = wp_poll__check(&ents[i], &fds[i]);
+        ready += fds[i].revents != 0;
+    }
+    return ready;
+}
+
+static unsigned long long wp_poll__now_us(void)
+{
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER now;
+    if (!freq.QuadPart)
+        QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&now);
+    return (unsigned long long)(now.QuadPart / freq.QuadPart) * 1000000ULL
+           + (unsigned long long)(now.QuadPart % freq.QuadPart) * 1000000ULL / freq.QuadPart;
+}
+
+/* Sleeps until the port has news or ms pass (INFINITE: forever), as leader or follower. */
+static void wp_poll__sleep(unsigned long long seen_epoch, DWORD ms)
+{
+    AcquireSRWLockExclusive(&wp_poll_lock);
+    if (wp_poll_epoch != seen_epoch) {
+        ReleaseSRWLockExclusive(&wp_poll_lock);
+        return;
+    }
+    if (wp_poll_leader) {
+        SleepConditionVariableSRW(&wp_poll_cv, &wp_poll_lock, ms, 0);
+        ReleaseSRWLockExclusive(&wp_poll_lock);
+        return;
+    }
+    wp_poll_leader = 1;
+    ReleaseSRWLockExclusive(&wp_poll_lock);
+
+    OVERLAPPED_ENTRY got[64];
+    ULONG n = 0;
+    BOOL any = GetQueuedCompletionStatusEx(wp_port, got, 64, &n, ms, FALSE) && n > 0;
+
+    AcquireSRWLockExclusive(&wp_poll_lock);
+    wp_poll_leader = 0;
+    if (any)
+        wp_poll_epoch++;
+    ReleaseSRWLockExclusive(&wp_poll_lock);
+    WakeAllConditionVariable(&wp_poll_cv); /* news, or a follower must take over as leader */
+}
+
+static unsigned long long wp_poll__epoch(void)
+{
+    AcquireSRWLockShared(&wp_poll_lock);
+    unsigned long long e = wp_poll_epoch;
+    ReleaseSRWLockShared(&wp_poll_lock);
+    return e;
+}
+
+static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int timeout)
+{
+    unsigned long long deadline = timeout > 0 ? wp_poll__now_us() + timeout * 1000ULL : 0;
+    for (;;) {
+        unsigned long long seen = wp_poll__epoch();
+        int ready = wp_poll__scan(ents, fds, n);
+        if (ready || timeout == 0)
+            return ready;
+        DWORD ms = INFINITE;
+        if (timeout > 0) {
+            unsigned long long now = wp_poll__now_us();
+            if (now >= deadline)
+                return 0; /* POSIX: 0 only once the whole time-out has passed */
+            ms = (DWORD)((deadline - now + 999) / 1000);
+        }
+        wp_poll__sleep(seen, ms);
+    }
+}
+
+static void wp_poll__release(struct wp_pollent *ents, struct pollfd *fds, nfds_t n)
+{
+    for (nfds_t i = 0; i < n; i++) {
+        struct wp_pollent *e = &ents[i];
+        if (e->wait)
+            UnregisterWaitEx(e->wait, INVALID_HANDLE_VALUE);
+        if (e->sock_ev)
+            wp_poll__socket_end(e, fds[i].fd);
+        if (e->sw)
+            wp_poll__sync_end(e->sw);
+        if (e->ofd)
+            wp_ofd_unref(e->ofd);
+    }
+}
+
+static int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    struct wp_pollent small[16], *ents = small;
+    if (n > WP_FD_MAX)
+        return -EINVAL;
+    if (n && !fds)
+        return -EFAULT;
+    if (!InitOnceExecuteOnce(&wp_port_once, wp_poll__make_port, NULL, NULL))
+        return -ENOMEM;
+    if (n > 16 && !(ents = calloc(n, sizeof *ents)))
+        return -ENOMEM;
+    if (n <= 16)
+        memset(small, 0, sizeof small);
+    /* Each fd's description is held for the whole call: closing the fd in another thread
+     * neither frees it under this call nor wakes it, as on Linux. */
+    for (nfds_t i = 0; i < n; i++)
+        if (fds[i].fd >= 0 && wp_fd_get(fds[i].fd, &ents[i].ofd) < 0)
+            ents[i].ofd = NULL;
+    int r = wp_poll__wait(ents, fds, n, timeout);
+    wp_poll__release(ents, fds, n);
+    if (ents != small)
+        free(ents);
+    return r;
+}
+
+int winpipe_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+    return (int)wp_ret(wp_poll(fds, nfds, timeout));
+}

@@ -1,0 +1,126 @@
+/* winpipe-internal.h: the interfaces between lib/ modules, and the one place that includes
+ * <windows.h> (with a fixed _WIN32_WINNT). Only lib/ includes this header.
+ *
+ * Conventions: internal functions return 0 or a count on success and -E… on failure and never
+ * touch errno; each public winpipe_ entry sets errno once, through wp_ret(). */
+#ifndef WINPIPE_INTERNAL_H
+#define WINPIPE_INTERNAL_H
+
+#define WINPIPE_BUILDING 1
+#undef _WIN32_WINNT
+#define _WIN32_WINNT 0x0601 /* Windows 7: CancelIoEx, PROC_THREAD_ATTRIBUTE_HANDLE_LIST */
+
+#include <winsock2.h>
+#include <windows.h>
+#include <winternl.h>
+#include <errno.h>
+#include <io.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "winpipe.h"
+
+#define WP_FD_MAX 8192            /* UCRT's fd limit; msvcrt's is 2048 */
+#define WP_PIPE_SIZE 65536        /* default pipe capacity, as Linux */
+#define WP_WRITE_BEHIND_MAX 65536 /* most a non-blocking write accepts at once */
+
+static inline long long wp_ret(long long r)
+{
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+/* An OVERLAPPED's event with the low bit set: the completion is never queued to a completion
+ * port the handle may be associated with; only the event is signalled. */
+static inline HANDLE wp_ov_event(HANDLE ev) { return (HANDLE)((ULONG_PTR)ev | 1); }
+
+/* ---- errno.c: the one Win32/NTSTATUS → errno table ---- */
+int wp_errno_from_win32(DWORD err);
+int wp_errno_from_nt(NTSTATUS st);
+static inline int wp_last_error(void) { return -wp_errno_from_win32(GetLastError()); }
+
+/* ---- crt.c: calls into the C runtime that must not trip its invalid-parameter handler ---- */
+HANDLE wp_crt_handle(int fd);   /* INVALID_HANDLE_VALUE for a closed or out-of-range fd */
+int wp_crt_close(int fd);
+int wp_crt_dup2(int fd, int fd2);
+int wp_crt_open_handle(HANDLE h, int crt_flags);
+
+/* ---- ofd.c: the open file description, shared by every fd dup'ed from one another ---- */
+enum wp_kind {
+    WP_PIPE_ASYNC, /* an overlapped pipe end: winpipe's own, or one inherited from a winpipe parent */
+    WP_PIPE_SYNC,  /* a synchronous pipe end (inherited from a parent without winpipe) */
+    WP_CONSOLE,
+    WP_FILE,       /* a disk file */
+    WP_CHAR,       /* NUL and other character devices */
+    WP_SOCKET,
+    WP_OTHER
+};
+
+/* IDLE: nothing issued. PENDING: issued, maybe completed (HasOverlappedIoCompleted tells).
+ * DONE: completed, result in err (0: success), not yet consumed. */
+enum wp_op_state { WP_OP_IDLE, WP_OP_PENDING, WP_OP_DONE };
+
+/* One overlapped operation that outlives the call that started it. */
+struct wp_op {
+    enum wp_op_state state;
+    OVERLAPPED ov;
+    DWORD err;        /* WP_OP_DONE: the Win32 result */
+    char *buf;        /* write-behind only: the bytes the pending write owns */
+};
+
+struct wp_ofd {
+    LONG refs;             /* fd table entries + calls in flight */
+    enum wp_kind kind;
+    int accmode;           /* O_RDONLY, O_WRONLY or O_RDWR */
+    volatile LONG nonblock;
+    HANDLE h;              /* WP_PIPE_ASYNC: the description's own non-inheritable handle */
+    SRWLOCK rd_lock;       /* serialises reads and the probe */
+    SRWLOCK wr_lock;       /* serialises writes and the write-behind */
+    HANDLE rd_ev, wr_ev;   /* events for reads and writes, created on first use */
+    struct wp_op probe;    /* zero-byte read: "data or EOF is there" without consuming */
+    struct wp_op wb;       /* write-behind: a non-blocking write accepted while the pipe was full;
+                            * it signals wr_ev, which no other write uses while it pends */
+    int port_state;        /* poll.c: 0 not yet, 1 on the completion port, -1 refused */
+    HANDLE linger_wait;    /* thread-pool wait that ends a closed description's write-behind */
+    struct wp_ofd *wb_next, *wb_prev; /* on the list of descriptions with a write-behind */
+};
+
+struct wp_ofd *wp_ofd_new(enum wp_kind kind, HANDLE h, int accmode, int nonblock);
+int wp_ofd_for_handle(HANDLE crt_h, struct wp_ofd **out);
+void wp_ofd_ref(struct wp_ofd *ofd);
+void wp_ofd_unref(struct wp_ofd *ofd);
+HANDLE wp_ofd_event(HANDLE *slot);
+void wp_wb_track(struct wp_ofd *ofd);
+void wp_wb_untrack(struct wp_ofd *ofd);
+void wp_flush_pending_writes(void);
+
+/* ---- fdtab.c: fd number → open file description ---- */
+void wp_fdtab_lock(void);
+void wp_fdtab_unlock(void);
+int wp_fd_get(int fd, struct wp_ofd **out);      /* takes a reference */
+int wp_fd_get_locked(int fd, struct wp_ofd **out);
+void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
+void wp_fd_unbind_locked(int fd);
+int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
+
+/* ---- pipe.c ---- */
+int wp_pipe_pair(HANDLE *rd, HANDLE *wr, DWORD size);
+
+/* ---- io.c ---- */
+ssize_t wp_read(int fd, void *buf, size_t n);
+ssize_t wp_write(int fd, const void *buf, size_t n);
+void wp_wb_reap(struct wp_ofd *ofd);
+int wp_probe(struct wp_ofd *ofd, DWORD *err);
+
+/* ---- signal.c ---- */
+void wp_sigpipe(void);
+void wp_exit_signalled(int sig);
+
+/* ---- init.c ---- */
+void wp_init(void);
+
+#endif

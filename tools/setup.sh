@@ -1,0 +1,56 @@
+#!/bin/sh
+# Installs everything winpipe's build and tests need on a fresh Debian machine, from Debian's
+# packages only, and builds cmocka for the mingw target from Debian's cmocka source package.
+# Idempotent: a second run with everything in place only checks and returns.
+set -eu
+
+DEPS=${WINPIPE_DEPS:-/var/cache/winpipe-deps}
+PKGS="mingw-w64 wine64 autoconf automake libtool pkg-config libcmocka-dev make cmake dpkg-dev"
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+missing=
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# cmocka for x86_64-w64-mingw32, built from Debian's own source package.
+if [ ! -f "$DEPS/mingw64/lib/pkgconfig/cmocka.pc" ]; then
+    if ! apt-get source --print-uris cmocka >/dev/null 2>&1; then
+        # No deb-src entry: add one for the release's own suites.
+        . /etc/os-release
+        cat <<SRC | $SUDO tee /etc/apt/sources.list.d/winpipe-deb-src.sources >/dev/null
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: $VERSION_CODENAME $VERSION_CODENAME-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+        $SUDO apt-get update -qq
+    fi
+    src=$(mktemp -d)
+    (cd "$src" && apt-get source -qq --download-only cmocka >/dev/null 2>&1 \
+        && dpkg-source -x --skip-patches ./cmocka_*.dsc cmocka >/dev/null 2>&1 \
+        || dpkg-source -x ./cmocka_*.dsc cmocka >/dev/null)
+    cat > "$src/mingw.cmake" <<TC
+set(CMAKE_SYSTEM_NAME Windows)
+set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc)
+set(CMAKE_RC_COMPILER x86_64-w64-mingw32-windres)
+set(CMAKE_FIND_ROOT_PATH /usr/x86_64-w64-mingw32)
+TC
+    cmake -S "$src/cmocka" -B "$src/build" -DCMAKE_TOOLCHAIN_FILE="$src/mingw.cmake" \
+        -DCMAKE_INSTALL_PREFIX="$DEPS/mingw64" -DCMAKE_BUILD_TYPE=Release \
+        -DBUILD_SHARED_LIBS=OFF -DWITH_STATIC_LIB=ON -DUNIT_TESTING=OFF \
+        -DWITH_EXAMPLES=OFF -DPICKY_DEVELOPER=OFF >/dev/null
+    cmake --build "$src/build" -j2 >/dev/null
+    cmake --install "$src/build" >/dev/null
+    rm -rf "$src"
+    echo "setup: cmocka for mingw installed in $DEPS/mingw64"
+fi
+echo "setup: ready (WINPIPE_DEPS=$DEPS)"
