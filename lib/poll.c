@@ -335,7 +335,7 @@ static void wp_poll__release(struct wp_pollent *ents, struct pollfd *fds, nfds_t
     }
 }
 
-static int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
+int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
     struct wp_pollent small[16], *ents = small;
     if (n > WP_FD_MAX)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "winpipe.h"
+#include <poll.h> /* after <winsock2.h>: POSIX struct pollfd is struct winpipe_pollfd here */
 
 #define WP_FD_MAX 8192            /* UCRT's fd limit; msvcrt's is 2048 */
 #define WP_PIPE_SIZE 65536        /* default pipe capacity, as Linux */
@@ -115,6 +116,9 @@ ssize_t wp_read(int fd, void *buf, size_t n);
 ssize_t wp_write(int fd, const void *buf, size_t n);
 void wp_wb_reap(struct wp_ofd *ofd);
 int wp_probe(struct wp_ofd *ofd, DWORD *err);
+
+/* ---- poll.c ---- */
+int wp_poll(struct pollfd *fds, nfds_t n, int timeout);
 
 /* ---- signal.c ---- */
 void wp_sigpipe(void);
