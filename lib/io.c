@@ -113,6 +113,10 @@ static ssize_t wp_io__read_async(struct wp_ofd *ofd, void *buf, size_t n)
         AcquireSRWLockExclusive(&ofd->rd_lock);
     }
     r = buf ? wp_io__read_async_once(ofd, buf, wp_io__clamp(n, WP_IO_MAX), nonblock) : -EFAULT;
+    /* Reads complete in order: a probe issued before this read has completed by now, and what
+     * it saw is this read's. Forget it, or poll() would report data already taken. */
+    if (r > 0 && ofd->probe.state != WP_OP_IDLE && HasOverlappedIoCompleted(&ofd->probe.ov))
+        ofd->probe.state = WP_OP_IDLE;
     ReleaseSRWLockExclusive(&ofd->rd_lock);
     return r;
 }
@@ -149,6 +153,7 @@ static ssize_t wp_io__write_nonblock(struct wp_ofd *ofd, const void *buf, size_t
     if (err != ERROR_IO_PENDING)
         return wp_io__is_broken(err) ? -EPIPE : -wp_errno_from_win32(err);
     wb->state = WP_OP_PENDING;
+    wb->on_port = ofd->port_state > 0;
     wp_wb_track(ofd);
     return len;
 }

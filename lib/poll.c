@@ -107,21 +107,52 @@ static short wp_poll__async_write(struct wp_ofd *ofd, short events)
     return (events & WP_POLLOUT_BITS) | (wp_poll__pipe_closing(ofd->h) ? POLLERR : 0);
 }
 
+/* A probe issued before its handle joined the port may complete without a packet (Wine binds
+ * an operation to the port its handle had when it was issued): issue it again. A cancelled read
+ * has taken nothing; one that completed first keeps its result. */
+static void wp_poll__reissue_probe(struct wp_ofd *ofd)
+{
+    DWORD n;
+    if (!TryAcquireSRWLockExclusive(&ofd->rd_lock))
+        return;
+    if (ofd->probe.state == WP_OP_PENDING) {
+        CancelIoEx(ofd->h, &ofd->probe.ov);
+        if (GetOverlappedResult(ofd->h, &ofd->probe.ov, &n, TRUE))
+            ofd->probe.err = 0;
+        else
+            ofd->probe.err = GetLastError();
+        ofd->probe.state = ofd->probe.err == ERROR_OPERATION_ABORTED ? WP_OP_IDLE : WP_OP_DONE;
+    }
+    ReleaseSRWLockExclusive(&ofd->rd_lock);
+}
+
+static void wp_poll__join_port(struct wp_ofd *ofd)
+{
+    ofd->port_state = CreateIoCompletionPort(ofd->h, wp_port, 0, 0) ? 1 : -1;
+    if (ofd->port_state > 0)
+        wp_poll__reissue_probe(ofd);
+}
+
 static short wp_poll__async(struct wp_pollent *e, short events)
 {
     struct wp_ofd *ofd = e->ofd;
     short r = 0;
     if (ofd->port_state == 0)
-        ofd->port_state = CreateIoCompletionPort(ofd->h, wp_port, 0, 0) ? 1 : -1;
+        wp_poll__join_port(ofd);
     if (ofd->accmode != O_WRONLY)
         r |= wp_poll__async_read(ofd, events);
     if (ofd->accmode != O_RDONLY)
         r |= wp_poll__async_write(ofd, events);
-    /* A handle already on another port (an end inherited with its file object from a parent
-     * that polled it) wakes this call through its events instead. */
-    if (!r && ofd->port_state < 0)
-        wp_poll__bridge(e, ofd->probe.state == WP_OP_PENDING ? ofd->probe.ov.hEvent : ofd->wr_ev);
-    return r;
+    if (r)
+        return r;
+    /* Operations that will post no packet wake this call through their events instead: all of
+     * a handle already on another port (an end inherited, with its file object, from a parent
+     * that polled it), and a write-behind issued before the handle joined. */
+    if (ofd->port_state < 0 && ofd->probe.state == WP_OP_PENDING)
+        wp_poll__bridge(e, ofd->probe.ov.hEvent);
+    else if (ofd->wb.state == WP_OP_PENDING && (ofd->port_state < 0 || !ofd->wb.on_port))
+        wp_poll__bridge(e, ofd->wr_ev);
+    return 0;
 }
 
 static DWORD WINAPI wp_poll__sync_watch(LPVOID arg)
