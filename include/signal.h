@@ -5,11 +5,74 @@
 
 #if defined(_WIN32) && !defined(WINPIPE_SIGNAL_H)
 #define WINPIPE_SIGNAL_H
+#include <errno.h>
 #include <winpipe.h>
 #ifndef WINPIPE_BUILDING
 #undef signal
 #undef raise
 #define signal winpipe_signal
 #define raise winpipe_raise
+#endif
+
+/* ---- spawn.c, wait.c: kill(), and the signal numbers it and waitpid() speak (Linux's) ---- */
+#ifndef SIGHUP
+#define SIGHUP 1
+#endif
+#ifndef SIGQUIT
+#define SIGQUIT 3
+#endif
+#ifndef SIGKILL
+#define SIGKILL 9
+#endif
+#ifndef SIGUSR1
+#define SIGUSR1 10
+#endif
+#ifndef SIGUSR2
+#define SIGUSR2 12
+#endif
+#ifndef SIGALRM
+#define SIGALRM 14
+#endif
+#ifndef SIGCHLD
+#define SIGCHLD 17
+#endif
+#ifndef _POSIX
+typedef _sigset_t sigset_t; /* mingw-w64 names it only under _POSIX */
+#endif
+/* Only posix_spawnattr_setsigmask/setsigdefault take a set; these fill one. */
+#ifndef sigemptyset
+static __inline int winpipe_sigset__bad(int sig)
+{
+    if (sig > 0 && sig <= 64)
+        return 0;
+    errno = EINVAL;
+    return 1;
+}
+static __inline int sigemptyset(sigset_t *s) { *s = 0; return 0; }
+static __inline int sigfillset(sigset_t *s) { *s = ~(sigset_t)0; return 0; }
+static __inline int sigaddset(sigset_t *s, int sig)
+{
+    if (winpipe_sigset__bad(sig))
+        return -1;
+    *s |= (sigset_t)1 << (sig - 1);
+    return 0;
+}
+static __inline int sigdelset(sigset_t *s, int sig)
+{
+    if (winpipe_sigset__bad(sig))
+        return -1;
+    *s &= ~((sigset_t)1 << (sig - 1));
+    return 0;
+}
+static __inline int sigismember(const sigset_t *s, int sig)
+{
+    if (winpipe_sigset__bad(sig))
+        return -1;
+    return (*s >> (sig - 1)) & 1;
+}
+#endif
+#ifndef WINPIPE_BUILDING
+#undef kill
+#define kill winpipe_kill
 #endif
 #endif

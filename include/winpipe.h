@@ -66,9 +66,78 @@ int winpipe_dup2(int fd, int fd2);
 int winpipe_dup3(int fd, int fd2, int flags);
 int winpipe_fcntl(int fd, int cmd, ...);
 
+/* fclose() that also lets go of winpipe's state for the stream's fd (see <stdio.h>). */
+struct _iobuf;
+int winpipe_fclose(struct _iobuf *stream);
+
 typedef void (*winpipe_sighandler_t)(int);
 winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler);
 int winpipe_raise(int sig);
+
+/* ---- spawn.c, wait.c ---- */
+
+/* <spawn.h>'s flags, with glibc's values. */
+#define WINPIPE_POSIX_SPAWN_RESETIDS 0x01
+#define WINPIPE_POSIX_SPAWN_SETPGROUP 0x02
+#define WINPIPE_POSIX_SPAWN_SETSIGDEF 0x04
+#define WINPIPE_POSIX_SPAWN_SETSIGMASK 0x08
+#define WINPIPE_POSIX_SPAWN_SETSCHEDPARAM 0x10
+#define WINPIPE_POSIX_SPAWN_SETSCHEDULER 0x20
+#define WINPIPE_POSIX_SPAWN_SETSID 0x80
+
+typedef struct {
+    short flags;
+    pid_t pgroup;
+    _sigset_t sigmask, sigdefault;
+} winpipe_posix_spawnattr_t;
+
+struct winpipe_spawn_action;
+typedef struct {
+    int count, cap;
+    struct winpipe_spawn_action *actions;
+} winpipe_posix_spawn_file_actions_t;
+
+/* The posix_spawn family returns 0 or a positive error number and leaves errno alone. */
+int winpipe_posix_spawn(pid_t *pid, const char *path,
+                        const winpipe_posix_spawn_file_actions_t *file_actions,
+                        const winpipe_posix_spawnattr_t *attr, char *const argv[],
+                        char *const envp[]);
+int winpipe_posix_spawnp(pid_t *pid, const char *file,
+                         const winpipe_posix_spawn_file_actions_t *file_actions,
+                         const winpipe_posix_spawnattr_t *attr, char *const argv[],
+                         char *const envp[]);
+int winpipe_posix_spawn_file_actions_init(winpipe_posix_spawn_file_actions_t *fa);
+int winpipe_posix_spawn_file_actions_destroy(winpipe_posix_spawn_file_actions_t *fa);
+int winpipe_posix_spawn_file_actions_addopen(winpipe_posix_spawn_file_actions_t *fa, int fd,
+                                             const char *path, int oflag, mode_t mode);
+int winpipe_posix_spawn_file_actions_addclose(winpipe_posix_spawn_file_actions_t *fa, int fd);
+int winpipe_posix_spawn_file_actions_adddup2(winpipe_posix_spawn_file_actions_t *fa, int fd,
+                                             int newfd);
+int winpipe_posix_spawn_file_actions_addchdir(winpipe_posix_spawn_file_actions_t *fa,
+                                              const char *path);
+int winpipe_posix_spawn_file_actions_addfchdir(winpipe_posix_spawn_file_actions_t *fa, int fd);
+int winpipe_posix_spawnattr_init(winpipe_posix_spawnattr_t *attr);
+int winpipe_posix_spawnattr_destroy(winpipe_posix_spawnattr_t *attr);
+int winpipe_posix_spawnattr_getflags(const winpipe_posix_spawnattr_t *attr, short *flags);
+int winpipe_posix_spawnattr_setflags(winpipe_posix_spawnattr_t *attr, short flags);
+int winpipe_posix_spawnattr_getpgroup(const winpipe_posix_spawnattr_t *attr, pid_t *pgroup);
+int winpipe_posix_spawnattr_setpgroup(winpipe_posix_spawnattr_t *attr, pid_t pgroup);
+int winpipe_posix_spawnattr_getsigmask(const winpipe_posix_spawnattr_t *attr, _sigset_t *mask);
+int winpipe_posix_spawnattr_setsigmask(winpipe_posix_spawnattr_t *attr, const _sigset_t *mask);
+int winpipe_posix_spawnattr_getsigdefault(const winpipe_posix_spawnattr_t *attr, _sigset_t *set);
+int winpipe_posix_spawnattr_setsigdefault(winpipe_posix_spawnattr_t *attr, const _sigset_t *set);
+
+/* <sys/wait.h>: status words as Linux encodes them. */
+#define WINPIPE_WNOHANG 1
+#define WINPIPE_WUNTRACED 2
+#define WINPIPE_WCONTINUED 8
+
+pid_t winpipe_waitpid(pid_t pid, int *status, int options);
+pid_t winpipe_wait(int *status);
+/* waitpid() that also gives the child's exact 32-bit exit code (an NTSTATUS for a crash,
+ * WINPIPE_SIGNAL_EXIT_CODE(sig) for a process ended by a signal). */
+pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned int *exit_code);
+int winpipe_kill(pid_t pid, int sig);
 
 #ifdef __cplusplus
 }

@@ -56,3 +56,157 @@ int poll(void *fds, unsigned long nfds, int timeout)
 {
     return winpipe_poll(fds, nfds, timeout);
 }
+
+/* ---- spawn.c, wait.c: posix_spawn and friends, waitpid, wait, kill ---- */
+typedef winpipe_posix_spawn_file_actions_t wp_fa_t;
+typedef winpipe_posix_spawnattr_t wp_attr_t;
+int posix_spawn(pid_t *pid, const char *path, const wp_fa_t *fa, const wp_attr_t *attr,
+                char *const argv[], char *const envp[]);
+int posix_spawnp(pid_t *pid, const char *file, const wp_fa_t *fa, const wp_attr_t *attr,
+                 char *const argv[], char *const envp[]);
+int posix_spawn_file_actions_init(wp_fa_t *fa);
+int posix_spawn_file_actions_destroy(wp_fa_t *fa);
+int posix_spawn_file_actions_addopen(wp_fa_t *fa, int fd, const char *path, int oflag,
+                                     mode_t mode);
+int posix_spawn_file_actions_addclose(wp_fa_t *fa, int fd);
+int posix_spawn_file_actions_adddup2(wp_fa_t *fa, int fd, int newfd);
+int posix_spawn_file_actions_addchdir(wp_fa_t *fa, const char *path);
+int posix_spawn_file_actions_addfchdir(wp_fa_t *fa, int fd);
+int posix_spawn_file_actions_addchdir_np(wp_fa_t *fa, const char *path);
+int posix_spawn_file_actions_addfchdir_np(wp_fa_t *fa, int fd);
+int posix_spawnattr_init(wp_attr_t *attr);
+int posix_spawnattr_destroy(wp_attr_t *attr);
+int posix_spawnattr_getflags(const wp_attr_t *attr, short *flags);
+int posix_spawnattr_setflags(wp_attr_t *attr, short flags);
+int posix_spawnattr_getpgroup(const wp_attr_t *attr, pid_t *pgroup);
+int posix_spawnattr_setpgroup(wp_attr_t *attr, pid_t pgroup);
+int posix_spawnattr_getsigmask(const wp_attr_t *attr, _sigset_t *mask);
+int posix_spawnattr_setsigmask(wp_attr_t *attr, const _sigset_t *mask);
+int posix_spawnattr_getsigdefault(const wp_attr_t *attr, _sigset_t *set);
+int posix_spawnattr_setsigdefault(wp_attr_t *attr, const _sigset_t *set);
+pid_t waitpid(pid_t pid, int *status, int options);
+pid_t wait(int *status);
+int kill(pid_t pid, int sig);
+
+int posix_spawn(pid_t *pid, const char *path, const wp_fa_t *fa, const wp_attr_t *attr,
+                char *const argv[], char *const envp[])
+{
+    return winpipe_posix_spawn(pid, path, fa, attr, argv, envp);
+}
+
+int posix_spawnp(pid_t *pid, const char *file, const wp_fa_t *fa, const wp_attr_t *attr,
+                 char *const argv[], char *const envp[])
+{
+    return winpipe_posix_spawnp(pid, file, fa, attr, argv, envp);
+}
+
+int posix_spawn_file_actions_init(wp_fa_t *fa)
+{
+    return winpipe_posix_spawn_file_actions_init(fa);
+}
+
+int posix_spawn_file_actions_destroy(wp_fa_t *fa)
+{
+    return winpipe_posix_spawn_file_actions_destroy(fa);
+}
+
+int posix_spawn_file_actions_addopen(wp_fa_t *fa, int fd, const char *path, int oflag,
+                                     mode_t mode)
+{
+    return winpipe_posix_spawn_file_actions_addopen(fa, fd, path, oflag, mode);
+}
+
+int posix_spawn_file_actions_addclose(wp_fa_t *fa, int fd)
+{
+    return winpipe_posix_spawn_file_actions_addclose(fa, fd);
+}
+
+int posix_spawn_file_actions_adddup2(wp_fa_t *fa, int fd, int newfd)
+{
+    return winpipe_posix_spawn_file_actions_adddup2(fa, fd, newfd);
+}
+
+int posix_spawn_file_actions_addchdir(wp_fa_t *fa, const char *path)
+{
+    return winpipe_posix_spawn_file_actions_addchdir(fa, path);
+}
+
+int posix_spawn_file_actions_addfchdir(wp_fa_t *fa, int fd)
+{
+    return winpipe_posix_spawn_file_actions_addfchdir(fa, fd);
+}
+
+int posix_spawn_file_actions_addchdir_np(wp_fa_t *fa, const char *path)
+{
+    return winpipe_posix_spawn_file_actions_addchdir(fa, path);
+}
+
+int posix_spawn_file_actions_addfchdir_np(wp_fa_t *fa, int fd)
+{
+    return winpipe_posix_spawn_file_actions_addfchdir(fa, fd);
+}
+
+int posix_spawnattr_init(wp_attr_t *attr)
+{
+    return winpipe_posix_spawnattr_init(attr);
+}
+
+int posix_spawnattr_destroy(wp_attr_t *attr)
+{
+    return winpipe_posix_spawnattr_destroy(attr);
+}
+
+int posix_spawnattr_getflags(const wp_attr_t *attr, short *flags)
+{
+    return winpipe_posix_spawnattr_getflags(attr, flags);
+}
+
+int posix_spawnattr_setflags(wp_attr_t *attr, short flags)
+{
+    return winpipe_posix_spawnattr_setflags(attr, flags);
+}
+
+int posix_spawnattr_getpgroup(const wp_attr_t *attr, pid_t *pgroup)
+{
+    return winpipe_posix_spawnattr_getpgroup(attr, pgroup);
+}
+
+int posix_spawnattr_setpgroup(wp_attr_t *attr, pid_t pgroup)
+{
+    return winpipe_posix_spawnattr_setpgroup(attr, pgroup);
+}
+
+int posix_spawnattr_getsigmask(const wp_attr_t *attr, _sigset_t *mask)
+{
+    return winpipe_posix_spawnattr_getsigmask(attr, mask);
+}
+
+int posix_spawnattr_setsigmask(wp_attr_t *attr, const _sigset_t *mask)
+{
+    return winpipe_posix_spawnattr_setsigmask(attr, mask);
+}
+
+int posix_spawnattr_getsigdefault(const wp_attr_t *attr, _sigset_t *set)
+{
+    return winpipe_posix_spawnattr_getsigdefault(attr, set);
+}
+
+int posix_spawnattr_setsigdefault(wp_attr_t *attr, const _sigset_t *set)
+{
+    return winpipe_posix_spawnattr_setsigdefault(attr, set);
+}
+
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+    return winpipe_waitpid(pid, status, options);
+}
+
+pid_t wait(int *status)
+{
+    return winpipe_wait(status);
+}
+
+int kill(pid_t pid, int sig)
+{
+    return winpipe_kill(pid, sig);
+}

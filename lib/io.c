@@ -39,8 +39,11 @@ int wp_probe(struct wp_ofd *ofd, DWORD *err)
         if (!HasOverlappedIoCompleted(&p->ov))
             return 0; /* pending: the pipe is empty */
         p->err = RtlNtStatusToDosError((NTSTATUS)p->ov.Internal);
-        p->state = WP_OP_DONE;
-    } else if (p->state == WP_OP_IDLE) {
+        /* Wine (and Windows, for a handle on no completion port) cancels a thread's I/O when
+         * the thread exits. A zero-byte read takes nothing: issue it again. */
+        p->state = p->err == ERROR_OPERATION_ABORTED ? WP_OP_IDLE : WP_OP_DONE;
+    }
+    if (p->state == WP_OP_IDLE) {
         if (!wp_ofd_event(&p->ov.hEvent))
             return (*err = ERROR_NOT_ENOUGH_MEMORY), 1;
         memset(&p->ov, 0, offsetof(OVERLAPPED, hEvent));
@@ -126,7 +129,8 @@ static ssize_t wp_io__read_async(struct wp_ofd *ofd, void *buf, size_t n)
 void wp_wb_reap(struct wp_ofd *ofd)
 {
     DWORD n;
-    GetOverlappedResult(ofd->h, &ofd->wb.ov, &n, FALSE);
+    if (!GetOverlappedResult(ofd->h, &ofd->wb.ov, &n, FALSE) && wp_io__is_broken(GetLastError()))
+        ofd->wb_discarded = 1;
     ofd->wb.state = WP_OP_IDLE;
     wp_wb_untrack(ofd);
 }
@@ -154,6 +158,7 @@ static ssize_t wp_io__write_nonblock(struct wp_ofd *ofd, const void *buf, size_t
         return wp_io__is_broken(err) ? -EPIPE : -wp_errno_from_win32(err);
     wb->state = WP_OP_PENDING;
     wb->on_port = ofd->port_state > 0;
+    wb->tid = GetCurrentThreadId();
     wp_wb_track(ofd);
     return len;
 }

@@ -132,6 +132,8 @@ void wp_ofd_unref(struct wp_ofd *ofd)
     /* POSIX close() does not wait for the reader; but the bytes of a pending write-behind
      * live in this process. Keep the handle open until they are in the pipe, then close. */
     AcquireSRWLockExclusive(&ofd->wr_lock);
+    if (ofd->wb.state == WP_OP_PENDING && HasOverlappedIoCompleted(&ofd->wb.ov))
+        wp_wb_reap(ofd); /* done already: close now, so the reader sees EOF at once */
     if (ofd->wb.state == WP_OP_PENDING
         && RegisterWaitForSingleObject(&ofd->linger_wait, ofd->wr_ev, wp_ofd__linger_done,
                                        ofd, INFINITE, WT_EXECUTEONLYONCE)) {
@@ -171,12 +173,16 @@ void wp_wb_untrack(struct wp_ofd *ofd)
     ReleaseSRWLockExclusive(&wp_wb_lock);
 }
 
-/* Waits until every accepted write-behind is in the pipe (or its reader is gone). Runs at exit:
- * ExitProcess would close the handles and cancel them. */
-void wp_flush_pending_writes(void)
+/* Waits until every accepted write-behind (tid 0) or those thread tid issued is in the pipe, or
+ * its reader is gone. Runs at process exit, where closing the handles would cancel them, and at
+ * thread exit, where Windows cancels the thread's I/O on handles on no completion port and Wine
+ * on every handle — and Wine then reports 0 bytes written even when the reader took some, so
+ * a cancelled write-behind could not be issued again exactly. */
+void wp_flush_pending_writes(DWORD tid)
 {
     AcquireSRWLockShared(&wp_wb_lock);
     for (struct wp_ofd *o = wp_wb_head; o; o = o->wb_next)
-        WaitForSingleObject(o->wr_ev, INFINITE);
+        if (!tid || o->wb.tid == tid)
+            WaitForSingleObject(o->wr_ev, INFINITE);
     ReleaseSRWLockShared(&wp_wb_lock);
 }

@@ -184,6 +184,7 @@ static int wp_pipe__fds(int fds[2], int flags, DWORD size, int crt_flags)
         wp_fdtab_unlock();
         return fd1;
     }
+    wp_spawn_pair_locked(fd0, fd1); /* spawn.c may swap a still-unused pair for the child */
     wp_fdtab_unlock();
     fds[0] = fd0;
     fds[1] = fd1;

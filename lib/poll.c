@@ -61,6 +61,13 @@ static void wp_poll__bridge(struct wp_pollent *e, HANDLE h)
                                     WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD);
 }
 
+static void wp_poll__unbridge(struct wp_pollent *e)
+{
+    if (e->wait)
+        UnregisterWaitEx(e->wait, INVALID_HANDLE_VALUE);
+    e->wait = NULL;
+}
+
 static int wp_poll__pipe_closing(HANDLE h)
 {
     /* FilePipeLocalInformation (24): NamedPipeState 4 is FILE_PIPE_CLOSING_STATE, the other end
@@ -103,8 +110,11 @@ static short wp_poll__async_write(struct wp_ofd *ofd, short events)
     }
     if (busy)
         return 0;
-    /* Linux: a write end whose reader is gone is POLLOUT|POLLERR (the write fails at once). */
-    return (events & WP_POLLOUT_BITS) | (wp_poll__pipe_closing(ofd->h) ? POLLERR : 0);
+    /* Linux: a write end whose reader is gone is POLLERR, with POLLOUT unless the pipe is full —
+     * and a pipe stays full of what the reader left. Here that is the write-behind it left. */
+    if (!wp_poll__pipe_closing(ofd->h))
+        return events & WP_POLLOUT_BITS;
+    return POLLERR | (ofd->wb_discarded ? 0 : (events & WP_POLLOUT_BITS));
 }
 
 /* A probe issued before its handle joined the port may complete without a packet (Wine binds
@@ -232,17 +242,27 @@ static short wp_poll__socket(struct wp_pollent *e, int fd, short events)
     if (WSAPoll(&p, 1, 0) < 0)
         return POLLERR;
     short r = 0;
-    if (p.revents & (POLLRDNORM | POLLHUP)) /* Winsock: a peer's shutdown is HUP without IN */
+    /* Winsock reports a peer's shutdown as POLLHUP without POLLRDNORM; Linux reports a TCP
+     * half-close as readable (EOF), and POLLHUP only once both directions are shut. */
+    if (p.revents & (POLLRDNORM | POLLHUP))
         r |= events & WP_POLLIN_BITS;
     if (p.revents & POLLWRNORM)
         r |= events & WP_POLLOUT_BITS;
-    r |= p.revents & (POLLHUP | POLLERR | POLLNVAL);
+    r |= p.revents & (POLLERR | POLLNVAL);
     if (r)
         return r;
-    if (!e->sock_ev && (e->sock_ev = WSACreateEvent()) != WSA_INVALID_EVENT) {
-        WSAEventSelect(s, e->sock_ev, FD_READ | FD_WRITE | FD_CLOSE | FD_ACCEPT | FD_CONNECT | FD_OOB);
-        wp_poll__bridge(e, e->sock_ev);
+    /* Only the events asked for: FD_WRITE fires at once on a writable socket and would use up
+     * the one-shot wait. The wait is armed anew on every check that finds nothing. */
+    long net = ((events & POLLIN) ? FD_READ | FD_ACCEPT | FD_CLOSE : 0)
+               | ((events & POLLOUT) ? FD_WRITE | FD_CONNECT | FD_CLOSE : 0)
+               | ((events & POLLPRI) ? FD_OOB : 0);
+    if (!e->sock_ev && (e->sock_ev = WSACreateEvent()) == WSA_INVALID_EVENT) {
+        e->sock_ev = NULL;
+        return POLLERR;
     }
+    wp_poll__unbridge(e);
+    WSAEventSelect(s, e->sock_ev, net);
+    wp_poll__bridge(e, e->sock_ev);
     return 0;
 }
 
@@ -355,8 +375,7 @@ static void wp_poll__release(struct wp_pollent *ents, struct pollfd *fds, nfds_t
 {
     for (nfds_t i = 0; i < n; i++) {
         struct wp_pollent *e = &ents[i];
-        if (e->wait)
-            UnregisterWaitEx(e->wait, INVALID_HANDLE_VALUE);
+        wp_poll__unbridge(e);
         if (e->sock_ev)
             wp_poll__socket_end(e, fds[i].fd);
         if (e->sw)

@@ -48,11 +48,11 @@ static int wp_select(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_
 {
     if (nfds < 0 || nfds > FD_SETSIZE)
         return -EINVAL;
-    if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000))
+    if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)) /* Linux takes tv_usec ≥ 10^6 as seconds */
         return -EINVAL;
     long long ms = -1;
     if (tv) {
-        ms = (long long)tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000;
+        ms = (long long)tv->tv_sec * 1000 + ((long long)tv->tv_usec + 999) / 1000;
         if (ms > INT_MAX)
             ms = INT_MAX;
     }

@@ -43,6 +43,6 @@ void wp_sigpipe(void)
  * written stay: the kernel keeps them on Linux, so winpipe waits for its write-behinds first. */
 void wp_exit_signalled(int sig)
 {
-    wp_flush_pending_writes();
+    wp_flush_pending_writes(0);
     TerminateProcess(GetCurrentProcess(), WINPIPE_SIGNAL_EXIT_CODE(sig));
 }

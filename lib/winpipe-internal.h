@@ -70,6 +70,8 @@ struct wp_op {
     enum wp_op_state state;
     OVERLAPPED ov;
     DWORD err;        /* WP_OP_DONE: the Win32 result */
+    int on_port;      /* issued after the handle joined poll's completion port */
+    DWORD tid;        /* the thread that issued it: its exit would cancel it */
     char *buf;        /* write-behind only: the bytes the pending write owns */
 };
 
@@ -85,9 +87,12 @@ struct wp_ofd {
     struct wp_op probe;    /* zero-byte read: "data or EOF is there" without consuming */
     struct wp_op wb;       /* write-behind: a non-blocking write accepted while the pipe was full;
                             * it signals wr_ev, which no other write uses while it pends */
+    int wb_discarded;      /* a write-behind's bytes were left when the reader went (poll.c) */
     int port_state;        /* poll.c: 0 not yet, 1 on the completion port, -1 refused */
     HANDLE linger_wait;    /* thread-pool wait that ends a closed description's write-behind */
     struct wp_ofd *wb_next, *wb_prev; /* on the list of descriptions with a write-behind */
+    LONG64 pipe_id;        /* spawn.c: one value for both ends of one pipe() (0: not known) */
+    volatile LONG spawned; /* spawn.c: given to a child, so its pipe can no longer be replaced */
 };
 
 struct wp_ofd *wp_ofd_new(enum wp_kind kind, HANDLE h, int accmode, int nonblock);
@@ -97,7 +102,7 @@ void wp_ofd_unref(struct wp_ofd *ofd);
 HANDLE wp_ofd_event(HANDLE *slot);
 void wp_wb_track(struct wp_ofd *ofd);
 void wp_wb_untrack(struct wp_ofd *ofd);
-void wp_flush_pending_writes(void);
+void wp_flush_pending_writes(DWORD tid);
 
 /* ---- fdtab.c: fd number → open file description ---- */
 void wp_fdtab_lock(void);
@@ -123,6 +128,33 @@ int wp_poll(struct pollfd *fds, nfds_t n, int timeout);
 /* ---- signal.c ---- */
 void wp_sigpipe(void);
 void wp_exit_signalled(int sig);
+
+/* ---- cmdline.c: argv, envp and program search for CreateProcessW, as pure functions ---- */
+enum { WP_PROBE_NONE, WP_PROBE_FILE, WP_PROBE_DIR };
+typedef int (*wp_probe_fn)(const wchar_t *path); /* WP_PROBE_… for a path */
+int wp_utf8_to_wide(const char *s, wchar_t **out);
+int wp_cmdline_argv(char *const argv[], wchar_t **out);
+int wp_cmdline_batch(const char *script, char *const argv[], wchar_t **out);
+int wp_cmdline_env(char *const envp[], wchar_t **out);
+int wp_cmdline_search(const char *file, int search, const char *path, const char *pathext,
+                      const char *cwd, wp_probe_fn probe, wchar_t **out);
+int wp_cmdline_is_batch(const wchar_t *path);
+
+/* ---- spawn_actions.c, spawn.c ---- */
+enum wp_action_kind { WP_ACTION_OPEN, WP_ACTION_CLOSE, WP_ACTION_DUP2, WP_ACTION_CHDIR,
+                      WP_ACTION_FCHDIR };
+struct winpipe_spawn_action {
+    enum wp_action_kind kind;
+    int fd, newfd;
+    int oflag;
+    mode_t mode;
+    char *path; /* OPEN, CHDIR: owned */
+};
+void wp_spawn_pair_locked(int rd_fd, int wr_fd); /* pipe.c: these two fds are one pipe's ends */
+
+/* ---- wait.c: the child table ---- */
+int wp_wait_add(DWORD pid, HANDLE process, int own_group); /* takes process */
+uint32_t wp_wait_status(DWORD exit_code);                     /* Linux's wait status */
 
 /* ---- init.c ---- */
 void wp_init(void);

@@ -20,8 +20,12 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# cmocka for x86_64-w64-mingw32, built from Debian's own source package.
-if [ ! -f "$DEPS/mingw64/lib/pkgconfig/cmocka.pc" ]; then
+# cmocka for x86_64-w64-mingw32, built from Debian's own source package. Built with mingw's
+# C99 printf (__USE_MINGW_ANSI_STDIO), so that its messages print %zu and %lld right on any
+# Windows CRT, and its header says so (gnu_printf), so that gcc checks test formats against it.
+# The marker names this recipe: change it when the recipe changes, and cmocka is rebuilt.
+MARKER="$DEPS/mingw64/.winpipe-cmocka-ansi-stdio"
+if [ ! -f "$MARKER" ] || [ ! -f "$DEPS/mingw64/lib/libcmocka-static.a" ]; then
     if ! apt-get source --print-uris cmocka >/dev/null 2>&1; then
         # No deb-src entry: add one for the release's own suites.
         . /etc/os-release
@@ -38,6 +42,7 @@ SRC
     (cd "$src" && apt-get source -qq --download-only cmocka >/dev/null 2>&1 \
         && dpkg-source -x --skip-patches ./cmocka_*.dsc cmocka >/dev/null 2>&1 \
         || dpkg-source -x ./cmocka_*.dsc cmocka >/dev/null)
+    sed -i 's/__format__ (__printf__,/__format__ (__gnu_printf__,/' "$src/cmocka/include/cmocka.h"
     cat > "$src/mingw.cmake" <<TC
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc)
@@ -46,11 +51,18 @@ set(CMAKE_FIND_ROOT_PATH /usr/x86_64-w64-mingw32)
 TC
     cmake -S "$src/cmocka" -B "$src/build" -DCMAKE_TOOLCHAIN_FILE="$src/mingw.cmake" \
         -DCMAKE_INSTALL_PREFIX="$DEPS/mingw64" -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_C_FLAGS=-D__USE_MINGW_ANSI_STDIO=1 \
         -DBUILD_SHARED_LIBS=OFF -DWITH_STATIC_LIB=ON -DUNIT_TESTING=OFF \
         -DWITH_EXAMPLES=OFF -DPICKY_DEVELOPER=OFF >/dev/null
     cmake --build "$src/build" -j2 >/dev/null
-    cmake --install "$src/build" >/dev/null
-    rm -rf "$src"
+    # Staged, then swapped in at once: a build using the old copy meanwhile is not disturbed.
+    DESTDIR="$src/stage" cmake --install "$src/build" >/dev/null
+    touch "$src/stage$MARKER"
+    mkdir -p "$DEPS"
+    rm -rf "$DEPS/mingw64.old"
+    [ ! -d "$DEPS/mingw64" ] || mv "$DEPS/mingw64" "$DEPS/mingw64.old"
+    mv "$src/stage$DEPS/mingw64" "$DEPS/mingw64"
+    rm -rf "$src" "$DEPS/mingw64.old"
     echo "setup: cmocka for mingw installed in $DEPS/mingw64"
 fi
 echo "setup: ready (WINPIPE_DEPS=$DEPS)"

@@ -1,0 +1,30 @@
+/* <sys/wait.h> wrapper: waitpid() and wait() from winpipe, with status words encoded as Linux
+ * encodes them (exit code & 0xff in bits 8-15, a terminating signal in bits 0-6).
+ * mingw-w64 has no <sys/wait.h>; on a POSIX host this is the system header and nothing else. */
+#ifndef _WIN32
+#include_next <sys/wait.h>
+#elif !defined(WINPIPE_SYS_WAIT_H)
+#define WINPIPE_SYS_WAIT_H
+#include <signal.h>
+#include <winpipe.h>
+
+#define WNOHANG WINPIPE_WNOHANG
+#define WUNTRACED WINPIPE_WUNTRACED
+#define WCONTINUED WINPIPE_WCONTINUED
+
+#define WEXITSTATUS(s) (((s) & 0xff00) >> 8)
+#define WTERMSIG(s) ((s) & 0x7f)
+#define WSTOPSIG(s) WEXITSTATUS(s)
+#define WIFEXITED(s) (WTERMSIG(s) == 0)
+#define WIFSIGNALED(s) (((signed char)(((s) & 0x7f) + 1) >> 1) > 0)
+#define WIFSTOPPED(s) (((s) & 0xff) == 0x7f)
+#define WIFCONTINUED(s) ((s) == 0xffff)
+#define WCOREDUMP(s) ((s) & 0x80)
+
+#ifndef WINPIPE_BUILDING
+#undef wait
+#undef waitpid
+#define wait winpipe_wait
+#define waitpid winpipe_waitpid
+#endif
+#endif

@@ -1,0 +1,703 @@
+/* spawn.c: posix_spawn() and posix_spawnp(). The child's fds are computed without touching the
+ * parent's: the file actions are replayed on a copy of the fd table, each fd the child keeps is
+ * duplicated into a fresh inheritable handle, and only those handles are inherited (0-2 as the
+ * standard handles, every fd through the C runtime's lpReserved2 block). */
+#include "winpipe-internal.h"
+#include <signal.h>
+#include <wchar.h>
+
+NTSTATUS NTAPI NtCreateNamedPipeFile(PHANDLE, ULONG, POBJECT_ATTRIBUTES, PIO_STATUS_BLOCK, ULONG,
+                                     ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG,
+                                     PLARGE_INTEGER);
+
+/* The C runtime's per-fd flags in lpReserved2 (msvcrt and UCRT read the same layout:
+ * int count; unsigned char flags[count]; HANDLE handles[count]). */
+#define WP_CRT_FOPEN 0x01
+#define WP_CRT_FPIPE 0x08
+#define WP_CRT_FAPPEND 0x20
+#define WP_CRT_FDEV 0x40
+#define WP_CRT_FTEXT 0x80
+
+/* Held shared by a spawn whose handles go through PROC_THREAD_ATTRIBUTE_HANDLE_LIST, exclusive
+ * by one that must fall back to inheriting every inheritable handle: then no other spawn's
+ * fresh inheritable duplicates may exist. */
+static SRWLOCK wp_spawn_lock = SRWLOCK_INIT;
+static volatile LONG64 wp_spawn_pipe_serial;
+
+/* One fd of the child, as the file actions leave it. */
+struct wp_cfd {
+    int open, cloexec, append;
+    int src_fd;  /* the parent's fd it is a copy of, or -1 */
+    HANDLE h;    /* src_fd < 0: a handle an addopen action opened (in struct wp_spawn.owned) */
+};
+
+struct wp_spawn {
+    struct wp_cfd *fd;
+    int n;              /* entries in fd */
+    char *cwd;          /* after addchdir/addfchdir, UTF-8; NULL: the parent's */
+    HANDLE *owned;      /* handles the actions opened */
+    int n_owned;
+    HANDLE *dup;        /* per child fd: its fresh inheritable handle, or NULL */
+    unsigned char *flags;
+};
+
+/* ---- pipe pairs that can be given a synchronous child end ---- */
+
+void wp_spawn_pair_locked(int rd_fd, int wr_fd)
+{
+    LONG64 id = InterlockedIncrement64(&wp_spawn_pipe_serial);
+    struct wp_ofd *o;
+    if (wp_fd_get_locked(rd_fd, &o) == 0) {
+        o->pipe_id = id;
+        wp_ofd_unref(o);
+    }
+    if (wp_fd_get_locked(wr_fd, &o) == 0) {
+        o->pipe_id = id;
+        wp_ofd_unref(o);
+    }
+}
+
+static HANDLE wp_spawn_pipe_root;
+static INIT_ONCE wp_spawn_root_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK wp_spawn__open_root(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    static const WCHAR path[] = L"\\Device\\NamedPipe\\";
+    UNICODE_STRING name = { sizeof path - sizeof(WCHAR), sizeof path, (PWSTR)path };
+    OBJECT_ATTRIBUTES oa;
+    IO_STATUS_BLOCK iosb;
+    (void)once; (void)param; (void)ctx;
+    InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
+    if (NtOpenFile(&wp_spawn_pipe_root, GENERIC_READ | SYNCHRONIZE, &oa, &iosb,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT) < 0)
+        wp_spawn_pipe_root = NULL;
+    return TRUE;
+}
+
+/* An NT unnamed pipe like pipe.c's, but either end may be opened synchronous: Windows fixes an
+ * end's mode when it is opened, and each end of an NT pipe has its own. */
+static int wp_spawn__pipe(HANDLE *srv, HANDLE *cli, DWORD size, int srv_sync, int cli_sync)
+{
+    UNICODE_STRING empty = { 0, 0, NULL };
+    OBJECT_ATTRIBUTES oa;
+    IO_STATUS_BLOCK iosb;
+    LARGE_INTEGER timeout = { .QuadPart = -1200000000LL };
+    NTSTATUS st;
+
+    InitOnceExecuteOnce(&wp_spawn_root_once, wp_spawn__open_root, NULL, NULL);
+    if (!wp_spawn_pipe_root)
+        return -ENOSYS;
+    InitializeObjectAttributes(&oa, &empty, 0, wp_spawn_pipe_root, NULL);
+    st = NtCreateNamedPipeFile(srv, GENERIC_READ | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, &oa, &iosb,
+                               FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_CREATE,
+                               srv_sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0, 0, 0, 0, 1, size,
+                               size, &timeout);
+    if (st < 0)
+        return -wp_errno_from_nt(st);
+    InitializeObjectAttributes(&oa, &empty, 0, *srv, NULL);
+    st = NtOpenFile(cli, GENERIC_WRITE | FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &iosb,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE,
+                    FILE_NON_DIRECTORY_FILE | (cli_sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0));
+    if (st < 0) {
+        CloseHandle(*srv);
+        return -wp_errno_from_nt(st);
+    }
+    return 0;
+}
+
+/* No I/O ever issued (each kind of operation makes its event on first use), never on poll()'s
+ * completion port, never given to a child. */
+static int wp_spawn__pristine(struct wp_ofd *o)
+{
+    return o->kind == WP_PIPE_ASYNC && o->pipe_id && !o->spawned && !o->rd_ev && !o->wr_ev
+           && !o->probe.ov.hEvent && o->port_state == 0 && !o->linger_wait;
+}
+
+static DWORD wp_spawn__pipe_size(HANDLE server)
+{
+    struct { ULONG type, config, max_inst, cur_inst, in_quota, read_avail, out_quota,
+             write_avail, state, end; } info;
+    IO_STATUS_BLOCK iosb;
+    if (NtQueryInformationFile(server, &iosb, &info, sizeof info, (FILE_INFORMATION_CLASS)24) < 0
+        || info.in_quota == 0)
+        return WP_PIPE_SIZE;
+    return info.in_quota;
+}
+
+/* Points parent fd f at a copy of h (same FD_CLOEXEC), keeping its number: the CRT can only
+ * change an fd's handle through _dup2. Table lock held. */
+static int wp_spawn__rebind(int f, HANDLE h, struct wp_ofd *ofd)
+{
+    DWORD info = 0;
+    HANDLE nh;
+    GetHandleInformation(wp_crt_handle(f), &info);
+    if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &nh, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS))
+        return wp_last_error();
+    int tmp = wp_crt_open_handle(nh, _O_BINARY | _O_NOINHERIT);
+    if (tmp < 0) {
+        CloseHandle(nh);
+        return tmp;
+    }
+    int r = wp_crt_dup2(tmp, f);
+    wp_crt_close(tmp);
+    if (r < 0)
+        return r;
+    SetHandleInformation(wp_crt_handle(f), HANDLE_FLAG_INHERIT, info & HANDLE_FLAG_INHERIT);
+    wp_fd_bind_locked(f, wp_crt_handle(f), ofd);
+    return 0;
+}
+
+/* The common case pipe2 → adddup2 onto the child's fd → close in the parent: an ordinary child
+ * wants a synchronous end, and winpipe's are overlapped. A pair nobody has used yet is swapped
+ * for a new one whose child end (e) is synchronous; every parent fd of either end is rebound to
+ * the new pair, so nothing else changes for the parent. Table lock held. */
+static void wp_spawn__swap_pair(struct wp_ofd *e, struct wp_ofd *p, int *parent_fds, int n)
+{
+    int e_reads = e->accmode == O_RDONLY;
+    HANDLE srv, cli, e_h, p_h;
+    if (wp_spawn__pipe(&srv, &cli, wp_spawn__pipe_size(e_reads ? e->h : p->h), e_reads,
+                       !e_reads) < 0)
+        return;
+    e_h = e_reads ? srv : cli;
+    p_h = e_reads ? cli : srv;
+    for (int i = 0; i < n; i++) {
+        struct wp_ofd *o;
+        if (wp_fd_get_locked(parent_fds[i], &o) < 0)
+            continue;
+        if (o == e || o == p)
+            wp_spawn__rebind(parent_fds[i], o == e ? e_h : p_h, o);
+        wp_ofd_unref(o);
+    }
+    CloseHandle(e->h);
+    CloseHandle(p->h);
+    e->h = e_h;
+    e->kind = WP_PIPE_SYNC;
+    p->h = p_h;
+}
+
+/* Before the child's handles are made: for each child fd on a pristine winpipe pipe end whose
+ * other end is pristine too, the swap above. Table lock held. */
+static void wp_spawn__sync_ends(struct wp_spawn *s, int *parent_fds, int n)
+{
+    for (int i = 0; i < s->n; i++) {
+        struct wp_ofd *e, *p = NULL;
+        if (!s->fd[i].open || s->fd[i].src_fd < 0 || wp_fd_get_locked(s->fd[i].src_fd, &e) < 0)
+            continue;
+        for (int j = 0; j < n && wp_spawn__pristine(e) && !p; j++) {
+            struct wp_ofd *o;
+            if (wp_fd_get_locked(parent_fds[j], &o) < 0)
+                continue;
+            if (o != e && o->pipe_id == e->pipe_id)
+                p = o;
+            else
+                wp_ofd_unref(o);
+        }
+        if (p) {
+            AcquireSRWLockExclusive(&e->rd_lock);
+            AcquireSRWLockExclusive(&e->wr_lock);
+            AcquireSRWLockExclusive(&p->rd_lock);
+            AcquireSRWLockExclusive(&p->wr_lock);
+            if (wp_spawn__pristine(e) && wp_spawn__pristine(p))
+                wp_spawn__swap_pair(e, p, parent_fds, n);
+            ReleaseSRWLockExclusive(&p->wr_lock);
+            ReleaseSRWLockExclusive(&p->rd_lock);
+            ReleaseSRWLockExclusive(&e->wr_lock);
+            ReleaseSRWLockExclusive(&e->rd_lock);
+            p->spawned = 1;
+            wp_ofd_unref(p);
+        }
+        if (e->kind == WP_PIPE_ASYNC || e->kind == WP_PIPE_SYNC)
+            e->spawned = 1; /* a child shares this pipe now: never swap it later */
+        wp_ofd_unref(e);
+    }
+}
+
+/* ---- the child's fd table ---- */
+
+static int wp_spawn__grow(struct wp_spawn *s, int fd)
+{
+    if (fd < s->n)
+        return 0;
+    int n = fd + 1 > s->n * 2 ? fd + 1 : s->n * 2;
+    struct wp_cfd *p = realloc(s->fd, n * sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    memset(p + s->n, 0, (n - s->n) * sizeof *p);
+    s->fd = p;
+    s->n = n;
+    return 0;
+}
+
+/* The parent's open fds, as fork would copy them. Table lock held. */
+static int wp_spawn__snapshot(struct wp_spawn *s, int **parent_fds, int *n_parent)
+{
+    int cap = 16;
+    *n_parent = 0;
+    *parent_fds = malloc(cap * sizeof(int));
+    if (!*parent_fds)
+        return -ENOMEM;
+    for (int fd = 0; fd < WP_FD_MAX; fd++) {
+        HANDLE h = wp_crt_handle(fd);
+        DWORD info;
+        if (h == INVALID_HANDLE_VALUE)
+            continue;
+        if (wp_spawn__grow(s, fd) < 0)
+            return -ENOMEM;
+        s->fd[fd].open = 1;
+        s->fd[fd].src_fd = fd;
+        /* Console pseudo-handles of old Windows have no flags: inherited, like the console. */
+        s->fd[fd].cloexec = GetHandleInformation(h, &info) && !(info & HANDLE_FLAG_INHERIT);
+        if (*n_parent == cap) {
+            int *p = realloc(*parent_fds, (cap *= 2) * sizeof(int));
+            if (!p)
+                return -ENOMEM;
+            *parent_fds = p;
+        }
+        (*parent_fds)[(*n_parent)++] = fd;
+    }
+    return 0;
+}
+
+/* path as the child would see it: relative to the child's directory after addchdir. */
+static int wp_spawn__child_path(struct wp_spawn *s, const char *path, wchar_t **out)
+{
+    if (strcmp(path, "/dev/null") == 0)
+        path = "NUL"; /* ported code's name for it */
+    if (!s->cwd || path[0] == '/' || path[0] == '\\' || (path[0] && path[1] == ':')
+        || _stricmp(path, "NUL") == 0)
+        return wp_utf8_to_wide(path, out);
+    size_t n = strlen(s->cwd), m = strlen(path);
+    char *joined = malloc(n + m + 2);
+    if (!joined)
+        return -ENOMEM;
+    memcpy(joined, s->cwd, n);
+    joined[n] = '\\';
+    memcpy(joined + n + 1, path, m + 1);
+    int r = wp_utf8_to_wide(joined, out);
+    free(joined);
+    return r;
+}
+
+static int wp_spawn__open(struct wp_spawn *s, const struct winpipe_spawn_action *a)
+{
+    int acc = a->oflag & O_ACCMODE;
+    DWORD access = acc == O_RDONLY ? GENERIC_READ
+                 : acc == O_WRONLY ? GENERIC_WRITE : GENERIC_READ | GENERIC_WRITE;
+    DWORD disp = OPEN_EXISTING;
+    wchar_t *w;
+
+    if (a->oflag & O_APPEND)
+        access = (access & ~GENERIC_WRITE) | (FILE_GENERIC_WRITE & ~FILE_WRITE_DATA);
+    if ((a->oflag & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+        disp = CREATE_NEW;
+    else if (a->oflag & O_CREAT)
+        disp = (a->oflag & O_TRUNC) ? CREATE_ALWAYS : OPEN_ALWAYS;
+    else if (a->oflag & O_TRUNC)
+        disp = TRUNCATE_EXISTING;
+    int r = wp_spawn__child_path(s, a->path, &w);
+    if (r < 0)
+        return r;
+    HANDLE h = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           NULL, disp,
+                           /* No owner write bit: a read-only file, as the CRT's _open makes it. */
+                           (a->mode & 0200) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY,
+                           NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return wp_last_error();
+    HANDLE *p = realloc(s->owned, (s->n_owned + 1) * sizeof *p);
+    if (!p || wp_spawn__grow(s, a->fd) < 0) {
+        CloseHandle(h);
+        if (p)
+            s->owned = p;
+        return -ENOMEM;
+    }
+    s->owned = p;
+    s->owned[s->n_owned++] = h;
+    struct wp_cfd c = { 1, (a->oflag & O_CLOEXEC) != 0, (a->oflag & O_APPEND) != 0, -1, h };
+    s->fd[a->fd] = c;
+    return 0;
+}
+
+static int wp_spawn__set_cwd(struct wp_spawn *s, const wchar_t *dir)
+{
+    DWORD attr = GetFileAttributesW(dir);
+    if (attr == INVALID_FILE_ATTRIBUTES)
+        return wp_last_error();
+    if (!(attr & FILE_ATTRIBUTE_DIRECTORY))
+        return -ENOTDIR;
+    wchar_t full[MAX_PATH * 4];
+    DWORD n = GetFullPathNameW(dir, MAX_PATH * 4, full, NULL);
+    if (n == 0 || n >= MAX_PATH * 4)
+        return -ENAMETOOLONG;
+    int len = WideCharToMultiByte(CP_UTF8, 0, full, -1, NULL, 0, NULL, NULL);
+    char *u = malloc(len);
+    if (!u)
+        return -ENOMEM;
+    WideCharToMultiByte(CP_UTF8, 0, full, -1, u, len, NULL, NULL);
+    free(s->cwd);
+    s->cwd = u;
+    return 0;
+}
+
+static int wp_spawn__chdir(struct wp_spawn *s, const char *path)
+{
+    wchar_t *w;
+    int r = wp_spawn__child_path(s, path, &w);
+    if (r < 0)
+        return r;
+    r = wp_spawn__set_cwd(s, w);
+    free(w);
+    return r;
+}
+
+static int wp_spawn__fchdir(struct wp_spawn *s, int fd)
+{
+    BY_HANDLE_FILE_INFORMATION info;
+    wchar_t path[MAX_PATH * 4];
+    if (fd >= s->n || !s->fd[fd].open)
+        return -EBADF;
+    HANDLE h = s->fd[fd].src_fd >= 0 ? wp_crt_handle(s->fd[fd].src_fd) : s->fd[fd].h;
+    if (!GetFileInformationByHandle(h, &info) || !(info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+        return -ENOTDIR;
+    DWORD n = GetFinalPathNameByHandleW(h, path, MAX_PATH * 4, 0);
+    if (n == 0 || n >= MAX_PATH * 4)
+        return -ENAMETOOLONG;
+    return wp_spawn__set_cwd(s, path);
+}
+
+/* POSIX: the actions run in order in the child, and the first that fails fails posix_spawn. */
+static int wp_spawn__actions(struct wp_spawn *s, const winpipe_posix_spawn_file_actions_t *fa)
+{
+    for (int i = 0; fa && i < fa->count; i++) {
+        const struct winpipe_spawn_action *a = &fa->actions[i];
+        int r = 0;
+        switch (a->kind) {
+        case WP_ACTION_OPEN:
+            r = wp_spawn__open(s, a);
+            break;
+        case WP_ACTION_CLOSE:
+            /* Linux (glibc) ignores closing an fd that is not open. */
+            if (a->fd < s->n)
+                s->fd[a->fd].open = 0;
+            break;
+        case WP_ACTION_DUP2:
+            if (a->fd >= s->n || !s->fd[a->fd].open)
+                return -EBADF;
+            if ((r = wp_spawn__grow(s, a->newfd)) < 0)
+                return r;
+            /* POSIX 2024: dup2(fd, fd) clears FD_CLOEXEC in the child. */
+            s->fd[a->newfd] = s->fd[a->fd];
+            s->fd[a->newfd].cloexec = 0;
+            break;
+        case WP_ACTION_CHDIR:
+            r = wp_spawn__chdir(s, a->path);
+            break;
+        case WP_ACTION_FCHDIR:
+            r = wp_spawn__fchdir(s, a->fd);
+            break;
+        }
+        if (r < 0)
+            return r;
+    }
+    for (int i = 0; i < s->n; i++)
+        if (s->fd[i].cloexec)
+            s->fd[i].open = 0;
+    return 0;
+}
+
+static int wp_spawn__is_pseudo(HANDLE h)
+{
+    return ((ULONG_PTR)h & 3) == 3; /* console pseudo-handles of Windows 7 and older */
+}
+
+/* A fresh inheritable handle and the CRT flags for each fd the child gets. Table lock held. */
+static int wp_spawn__handles(struct wp_spawn *s, int *count)
+{
+    int n = 3;
+    for (int i = 0; i < s->n; i++)
+        if (s->fd[i].open)
+            n = i + 1;
+    s->dup = calloc(n, sizeof *s->dup);
+    s->flags = calloc(n, 1);
+    if (!s->dup || !s->flags)
+        return -ENOMEM;
+    *count = n;
+    for (int i = 0; i < n && i < s->n; i++) {
+        struct wp_cfd *c = &s->fd[i];
+        if (!c->open)
+            continue;
+        HANDLE h = c->src_fd >= 0 ? wp_crt_handle(c->src_fd) : c->h;
+        if (wp_spawn__is_pseudo(h))
+            s->dup[i] = h;
+        else if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &s->dup[i], 0,
+                                  TRUE, DUPLICATE_SAME_ACCESS))
+            return wp_last_error();
+        DWORD type = GetFileType(s->dup[i]);
+        s->flags[i] = WP_CRT_FOPEN | (type == FILE_TYPE_PIPE ? WP_CRT_FPIPE : 0)
+                    | (type == FILE_TYPE_CHAR ? WP_CRT_FDEV : 0)
+                    | (c->append ? WP_CRT_FAPPEND : 0)
+                    /* 0-2 in text mode, as a child's C runtime opens them by itself. */
+                    | (i <= 2 ? WP_CRT_FTEXT : 0);
+    }
+    return 0;
+}
+
+static void wp_spawn__free(struct wp_spawn *s, int count)
+{
+    for (int i = 0; s->dup && i < count; i++)
+        if (s->dup[i] && !wp_spawn__is_pseudo(s->dup[i]))
+            CloseHandle(s->dup[i]);
+    for (int i = 0; i < s->n_owned; i++)
+        CloseHandle(s->owned[i]);
+    free(s->dup);
+    free(s->flags);
+    free(s->owned);
+    free(s->fd);
+    free(s->cwd);
+}
+
+/* The child's fds: snapshot, actions, synchronous ends, handles. */
+static int wp_spawn__fds(struct wp_spawn *s, const winpipe_posix_spawn_file_actions_t *fa,
+                         int *count)
+{
+    int *parent_fds = NULL, n_parent = 0;
+    wp_fdtab_lock();
+    int r = wp_spawn__snapshot(s, &parent_fds, &n_parent);
+    if (r == 0)
+        r = wp_spawn__actions(s, fa);
+    if (r == 0) {
+        wp_spawn__sync_ends(s, parent_fds, n_parent);
+        r = wp_spawn__handles(s, count);
+    }
+    wp_fdtab_unlock();
+    free(parent_fds);
+    return r;
+}
+
+/* ---- the program ---- */
+
+static int wp_spawn__probe(const wchar_t *path)
+{
+    DWORD a = GetFileAttributesW(path);
+    if (a == INVALID_FILE_ATTRIBUTES)
+        return WP_PROBE_NONE;
+    return (a & FILE_ATTRIBUTE_DIRECTORY) ? WP_PROBE_DIR : WP_PROBE_FILE;
+}
+
+static char *wp_spawn__utf8(const wchar_t *w)
+{
+    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+    char *u = n > 0 ? malloc(n) : NULL;
+    if (u)
+        WideCharToMultiByte(CP_UTF8, 0, w, -1, u, n, NULL, NULL);
+    return u;
+}
+
+/* An environment variable of this process, UTF-8, or NULL. */
+static char *wp_spawn__getenv(const wchar_t *name)
+{
+    DWORD n = GetEnvironmentVariableW(name, NULL, 0);
+    if (n == 0)
+        return NULL;
+    wchar_t *w = malloc(n * sizeof *w);
+    char *u = NULL;
+    if (w && GetEnvironmentVariableW(name, w, n) < n)
+        u = wp_spawn__utf8(w);
+    free(w);
+    return u;
+}
+
+/* POSIX leaves the search path without PATH to the implementation: Windows' own directories. */
+static char *wp_spawn__default_path(void)
+{
+    wchar_t sys[MAX_PATH], win[MAX_PATH], both[2 * MAX_PATH + 2];
+    if (!GetSystemDirectoryW(sys, MAX_PATH) || !GetWindowsDirectoryW(win, MAX_PATH))
+        return NULL;
+    _snwprintf(both, 2 * MAX_PATH + 2, L"%ls;%ls", sys, win);
+    return wp_spawn__utf8(both);
+}
+
+/* The application name and command line for CreateProcessW. */
+static int wp_spawn__program(const char *file, int search, const char *cwd, char *const argv[],
+                             wchar_t **app, wchar_t **cmdline)
+{
+    char *path = search ? wp_spawn__getenv(L"PATH") : NULL;
+    char *pathext = wp_spawn__getenv(L"PATHEXT");
+    if (search && !path)
+        path = wp_spawn__default_path();
+    int r = wp_cmdline_search(file, search, path, pathext, cwd, wp_spawn__probe, app);
+    free(path);
+    free(pathext);
+    if (r < 0)
+        return r;
+    if (!wp_cmdline_is_batch(*app))
+        return wp_cmdline_argv(argv, cmdline);
+    /* A batch file runs in cmd.exe, whose quoting is not the C runtime's. */
+    char *script = wp_spawn__utf8(*app);
+    wchar_t comspec[MAX_PATH + 16];
+    r = script ? wp_cmdline_batch(script, argv, cmdline) : -ENOMEM;
+    free(script);
+    free(*app);
+    *app = NULL;
+    UINT n = GetSystemDirectoryW(comspec, MAX_PATH);
+    if (r < 0 || n == 0 || n >= MAX_PATH)
+        return r < 0 ? r : -ENOENT;
+    wcscat(comspec, L"\\cmd.exe");
+    *app = _wcsdup(comspec);
+    return *app ? 0 : -ENOMEM;
+}
+
+/* ---- CreateProcessW ---- */
+
+/* The lpReserved2 block: int count; unsigned char flags[count]; HANDLE handles[count]. */
+static BYTE *wp_spawn__crt_block(struct wp_spawn *s, int count, WORD *size)
+{
+    size_t n = sizeof(int) + count + count * sizeof(HANDLE);
+    if (n > 0xffff)
+        return NULL;
+    BYTE *b = malloc(n);
+    if (!b)
+        return NULL;
+    memcpy(b, &count, sizeof(int));
+    memcpy(b + sizeof(int), s->flags, count);
+    for (int i = 0; i < count; i++) {
+        HANDLE h = s->dup[i] ? s->dup[i] : INVALID_HANDLE_VALUE;
+        memcpy(b + sizeof(int) + count + i * sizeof(HANDLE), &h, sizeof h);
+    }
+    *size = (WORD)n;
+    return b;
+}
+
+/* The handles to inherit: every fresh duplicate, each once, no pseudo-handles. */
+static int wp_spawn__handle_list(struct wp_spawn *s, int count, HANDLE *list)
+{
+    int n = 0;
+    for (int i = 0; i < count; i++)
+        if (s->dup[i] && !wp_spawn__is_pseudo(s->dup[i]))
+            list[n++] = s->dup[i];
+    return n;
+}
+
+static int wp_spawn__create(struct wp_spawn *s, int count, wchar_t *app, wchar_t *cmdline,
+                            wchar_t *env, DWORD flags, PROCESS_INFORMATION *pi)
+{
+    STARTUPINFOEXW si;
+    SIZE_T attr_size = 0;
+    HANDLE *list = malloc(count * sizeof(HANDLE));
+    wchar_t *cwd = NULL;
+    WORD crt_size;
+    BYTE *crt = wp_spawn__crt_block(s, count, &crt_size);
+    int r = 0, n_list = list ? wp_spawn__handle_list(s, count, list) : 0;
+    BOOL ok;
+
+    if (!list || !crt || (s->cwd && (r = wp_utf8_to_wide(s->cwd, &cwd)) < 0)) {
+        free(list);
+        free(crt);
+        return r < 0 ? r : -ENOMEM;
+    }
+    memset(&si, 0, sizeof si);
+    si.StartupInfo.cb = sizeof si;
+    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    si.StartupInfo.hStdInput = s->dup[0];
+    si.StartupInfo.hStdOutput = s->dup[1];
+    si.StartupInfo.hStdError = s->dup[2];
+    si.StartupInfo.cbReserved2 = crt_size;
+    si.StartupInfo.lpReserved2 = crt;
+
+    InitializeProcThreadAttributeList(NULL, 1, 0, &attr_size);
+    si.lpAttributeList = n_list ? malloc(attr_size) : NULL;
+    if (si.lpAttributeList
+        && (!InitializeProcThreadAttributeList(si.lpAttributeList, 1, 0, &attr_size)
+            || !UpdateProcThreadAttribute(si.lpAttributeList, 0,
+                                          PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+                                          n_list * sizeof(HANDLE), NULL, NULL))) {
+        free(si.lpAttributeList);
+        si.lpAttributeList = NULL;
+    }
+    if (si.lpAttributeList) {
+        AcquireSRWLockShared(&wp_spawn_lock);
+        ok = CreateProcessW(app, cmdline, NULL, NULL, TRUE, flags | EXTENDED_STARTUPINFO_PRESENT,
+                            env, cwd, &si.StartupInfo, pi);
+        r = ok ? 0 : (int)GetLastError();
+        ReleaseSRWLockShared(&wp_spawn_lock);
+        DeleteProcThreadAttributeList(si.lpAttributeList);
+        free(si.lpAttributeList);
+    } else {
+        r = ERROR_INVALID_PARAMETER;
+    }
+    if (r == ERROR_INVALID_PARAMETER) {
+        /* No handle list (refused, or nothing to list): every inheritable handle goes, so no
+         * other spawn may hold fresh duplicates meanwhile. */
+        si.StartupInfo.cb = sizeof si.StartupInfo;
+        AcquireSRWLockExclusive(&wp_spawn_lock);
+        ok = CreateProcessW(app, cmdline, NULL, NULL, n_list > 0, flags, env, cwd,
+                            &si.StartupInfo, pi);
+        r = ok ? 0 : (int)GetLastError();
+        ReleaseSRWLockExclusive(&wp_spawn_lock);
+    }
+    free(list);
+    free(crt);
+    free(cwd);
+    if (r == 740 /* ERROR_ELEVATION_REQUIRED */)
+        return -EACCES;
+    return r ? -wp_errno_from_win32(r) : 0;
+}
+
+static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file_actions_t *fa,
+                    const winpipe_posix_spawnattr_t *attr, char *const argv[], char *const envp[],
+                    int search)
+{
+    struct wp_spawn s = { 0 };
+    wchar_t *app = NULL, *cmdline = NULL, *env = NULL;
+    PROCESS_INFORMATION pi;
+    int count = 0, r;
+    short aflags = attr ? attr->flags : 0;
+    DWORD flags = CREATE_UNICODE_ENVIRONMENT;
+
+    if (!file || !argv)
+        return -EINVAL;
+    if (aflags & (WINPIPE_POSIX_SPAWN_SETSCHEDPARAM | WINPIPE_POSIX_SPAWN_SETSCHEDULER))
+        return -ENOSYS;
+    /* Windows can start a process group (its console group), not join one. */
+    if ((aflags & WINPIPE_POSIX_SPAWN_SETPGROUP) && attr->pgroup != 0)
+        return -EPERM;
+    if (aflags & (WINPIPE_POSIX_SPAWN_SETPGROUP | WINPIPE_POSIX_SPAWN_SETSID))
+        flags |= CREATE_NEW_PROCESS_GROUP;
+    wp_init();
+    r = wp_spawn__fds(&s, fa, &count);
+    if (r == 0)
+        r = wp_spawn__program(file, search, s.cwd, argv, &app, &cmdline);
+    /* envp == environ: the parent's own environment, exactly (UTF-16, as Windows keeps it). */
+    if (r == 0 && envp != _environ)
+        r = wp_cmdline_env(envp, &env);
+    if (r == 0)
+        r = wp_spawn__create(&s, count, app, cmdline, env, flags, &pi);
+    wp_spawn__free(&s, count);
+    free(app);
+    free(cmdline);
+    free(env);
+    if (r < 0)
+        return r;
+    CloseHandle(pi.hThread);
+    if (pid)
+        *pid = (pid_t)pi.dwProcessId;
+    return wp_wait_add(pi.dwProcessId, pi.hProcess, (flags & CREATE_NEW_PROCESS_GROUP) != 0);
+}
+
+int winpipe_posix_spawn(pid_t *pid, const char *path,
+                        const winpipe_posix_spawn_file_actions_t *file_actions,
+                        const winpipe_posix_spawnattr_t *attr, char *const argv[],
+                        char *const envp[])
+{
+    return -wp_spawn(pid, path, file_actions, attr, argv, envp, 0);
+}
+
+int winpipe_posix_spawnp(pid_t *pid, const char *file,
+                         const winpipe_posix_spawn_file_actions_t *file_actions,
+                         const winpipe_posix_spawnattr_t *attr, char *const argv[],
+                         char *const envp[])
+{
+    return -wp_spawn(pid, file, file_actions, attr, argv, envp, 1);
+}

@@ -1,0 +1,135 @@
+/*
+ * Shared helpers for winpipe's cmocka tests.
+ *
+ * The same sources build natively on Linux (against the system's own POSIX functions; that run
+ * is the judge of what is correct) and for Windows with mingw-w64 against winpipe.
+ *
+ * Every test source defines _GNU_SOURCE before any include (pipe2/dup3 on glibc) and then
+ * includes this header, which pulls in the standard headers cmocka needs.
+ */
+#ifndef WINPIPE_TESTS_HELPER_H
+#define WINPIPE_TESTS_HELPER_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* POSIX atomicity limit for pipe writes. Linux: 4096; tests use the constant when the platform's
+ * <limits.h> does not define PIPE_BUF. */
+#ifdef PIPE_BUF
+#define WP_PIPE_BUF ((size_t)PIPE_BUF)
+#else
+#define WP_PIPE_BUF ((size_t)4096)
+#endif
+
+/* Linux's default pipe capacity; winpipe must accept at least this much before EAGAIN. */
+#define WP_PIPE_CAPACITY ((size_t)65536)
+/* Upper bound for what a non-blocking filler may get accepted before the first EAGAIN
+ * (winpipe may hold one more pending write beyond its buffer). */
+#define WP_PIPE_FILL_MAX ((size_t)262144)
+
+/* Default watchdog time-out per test, in seconds. Only there to catch hangs. */
+#define WP_WATCHDOG_SECONDS 60u
+
+/*
+ * assert_errno(call, err): the call must return exactly -1 and set errno to exactly err.
+ * errno is cleared before the call; on failure both the return value and errno are printed.
+ */
+#define assert_errno(call, err)                                                               \
+    do {                                                                                      \
+        errno = 0;                                                                            \
+        long long wp_r_ = (long long)(call);                                                  \
+        int wp_e_ = errno;                                                                    \
+        if (wp_r_ != -1 || wp_e_ != (err))                                                    \
+            fail_msg("%s: expected -1 with errno %s (%d), got %lld with errno %d (%s)",       \
+                     #call, #err, (int)(err), wp_r_, wp_e_, strerror(wp_e_));                 \
+    } while (0)
+
+/*
+ * assert_rc(call, expected): the call must return exactly expected; on failure the return value
+ * and errno are printed.
+ */
+#define assert_rc(call, expected)                                                             \
+    do {                                                                                      \
+        errno = 0;                                                                            \
+        long long wp_r_ = (long long)(call);                                                  \
+        int wp_e_ = errno;                                                                    \
+        long long wp_x_ = (long long)(expected);                                              \
+        if (wp_r_ != wp_x_)                                                                   \
+            fail_msg("%s: expected %lld, got %lld (errno %d: %s)", #call, wp_x_, wp_r_,       \
+                     wp_e_, strerror(wp_e_));                                                 \
+    } while (0)
+
+/* assert_ok(call): the call must return exactly 0 (close, fcntl(F_SET*), pipe, ...). */
+#define assert_ok(call) assert_rc(call, 0)
+
+/*
+ * Test registration: WP_TEST(fn) runs fn with the per-test setup/teardown that arms and disarms
+ * the watchdog under the test's name.
+ */
+int wp_setup(void **state);
+int wp_teardown(void **state);
+#define WP_TEST(f) cmocka_unit_test_prestate_setup_teardown(f, wp_setup, wp_teardown, (void *)#f)
+
+/* Group setup that ignores SIGPIPE (so writes to a reader-less pipe fail with EPIPE). */
+int wp_group_ignore_sigpipe(void **state);
+/* Group teardown that restores SIGPIPE to SIG_DFL. */
+int wp_group_restore_sigpipe(void **state);
+
+/* Watchdog: if armed for longer than `seconds`, prints the test name and _exit(99)s. */
+void wp_watchdog_arm(const char *name, unsigned seconds);
+void wp_watchdog_disarm(void);
+
+/* Number of open fds (Linux: entries of /proc/self/fd) or handles (Windows:
+ * GetProcessHandleCount) of this process, for leak checks. */
+long wp_open_count(void);
+
+/* Lowest fd number >= from that is not open (probed with fcntl(F_GETFD) -> EBADF). */
+int wp_lowest_free_fd(int from);
+
+/* Makes a pipe (pipe() if flags == 0, else pipe2(fds, flags)), failing the test on error. */
+void wp_pipe(int fds[2], int flags);
+/* Closes fd, failing the test unless close returns 0. */
+void wp_close(int fd);
+/* Closes both ends of a pipe. */
+void wp_close_pipe(int fds[2]);
+/* Sets or clears O_NONBLOCK via F_GETFL/F_SETFL, failing the test on error. */
+void wp_set_nonblock(int fd, int on);
+
+/* Deterministic test byte stream: byte at stream offset off. */
+unsigned char wp_pattern(uint64_t off);
+void wp_pattern_fill(unsigned char *buf, uint64_t off, size_t n);
+/* Index of the first byte of buf that differs from the stream at off, or n if all match. */
+size_t wp_pattern_check(const unsigned char *buf, uint64_t off, size_t n);
+
+/* wp_fill, wp_drain and wp_read_exact fail the test on error: call them from the main (test)
+ * thread only. wp_fill and wp_drain use static buffers. */
+
+/*
+ * Writes the pattern stream, starting at stream offset off, in chunks of `chunk` bytes to the
+ * non-blocking write end wfd until write fails with EAGAIN. Any other failure, or a write
+ * accepting 0 bytes, fails the test. Returns the number of bytes accepted.
+ */
+size_t wp_fill(int wfd, uint64_t off, size_t chunk);
+
+/*
+ * Reads from the non-blocking read end rfd until read fails with EAGAIN or returns 0 (EOF),
+ * checking every byte against the pattern stream starting at off. Returns the byte count;
+ * *eof (if not NULL) tells whether it stopped at EOF.
+ */
+size_t wp_drain(int rfd, uint64_t off, int *eof);
+
+/* Reads exactly n bytes (blocking fd), looping over short reads; fails the test on error/EOF. */
+void wp_read_exact(int rfd, void *buf, size_t n);
+
+/* Sleeps for ms milliseconds. */
+void wp_sleep_ms(unsigned ms);
+/* A tiny back-off for retry loops (sched_yield or a few microseconds). */
+void wp_backoff(unsigned attempt);
+
+#endif

@@ -1,0 +1,122 @@
+/* spawn_util.h: what test_spawn and test_wait share: finding the child helper program
+ * (tests/child.c) and running it with its output captured. Header-only; include after helper.h. */
+#ifndef WINPIPE_TESTS_SPAWN_UTIL_H
+#define WINPIPE_TESTS_SPAWN_UTIL_H
+
+#include <spawn.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+extern char **environ;
+#endif
+
+/* WINPIPE_CHILD, else child(.exe) beside this test executable. */
+static const char *su_child(void)
+{
+    static char path[4096];
+    const char *env = getenv("WINPIPE_CHILD");
+    char *slash;
+    if (env && *env)
+        return env;
+    if (path[0])
+        return path;
+#ifdef _WIN32
+    GetModuleFileNameA(NULL, path, sizeof path - 16);
+    slash = strrchr(path, '\\');
+    strcpy(slash ? slash + 1 : path, "child.exe");
+#else
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
+    path[n > 0 ? n : 0] = 0;
+    slash = strrchr(path, '/');
+    strcpy(slash ? slash + 1 : path, "child");
+#endif
+    return path;
+}
+
+/* The child's argv: the child's path, then args (NULL-terminated, at most 60). */
+static void su_argv(char **argv, char *const *args)
+{
+    int n = 0;
+    argv[n++] = (char *)su_child();
+    while (args && args[n - 1] && n < 62) {
+        argv[n] = args[n - 1];
+        n++;
+    }
+    argv[n] = NULL;
+}
+
+/* Spawns the child with args and optional actions/attributes, failing the test on error. */
+static pid_t su_spawn(const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+                      char *const *args)
+{
+    char *argv[64];
+    pid_t pid = -1;
+    int r;
+    su_argv(argv, args);
+    r = posix_spawn(&pid, argv[0], fa, attr, argv, environ);
+    if (r != 0)
+        fail_msg("posix_spawn(%s %s): %d (%s)", argv[0], args && args[0] ? args[0] : "", r,
+                 strerror(r));
+    assert_true(pid > 0);
+    return pid;
+}
+
+/* waitpid(pid, &status, 0) that must return pid; the status. */
+static int su_reap(pid_t pid)
+{
+    int status = -1;
+    assert_rc(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+/* Reads fd to EOF into a malloc'ed buffer (NUL-terminated); *len the byte count. */
+static char *su_read_all(int fd, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        ssize_t r;
+        if (n == cap)
+            buf = realloc(buf, (cap *= 2) + 1);
+        r = read(fd, buf + n, cap - n);
+        if (r < 0)
+            fail_msg("read(%d): %s", fd, strerror(errno));
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    return buf;
+}
+
+/* Runs the child with fd 1 on a pipe (after the caller's actions, if any, which must not
+ * touch fd 1) and returns its output; *status its wait status. */
+static char *su_run(posix_spawn_file_actions_t *extra, char *const *args, size_t *len,
+                    int *status)
+{
+    posix_spawn_file_actions_t own, *fa = extra ? extra : &own;
+    int p[2];
+    char *out;
+    pid_t pid;
+    wp_pipe(p, O_CLOEXEC);
+    if (!extra)
+        assert_int_equal(posix_spawn_file_actions_init(&own), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(fa, p[1], 1), 0);
+    pid = su_spawn(fa, NULL, args);
+    if (!extra)
+        posix_spawn_file_actions_destroy(&own);
+    wp_close(p[1]);
+    out = su_read_all(p[0], len);
+    wp_close(p[0]);
+    *status = su_reap(pid);
+    return out;
+}
+
+#endif

@@ -1,0 +1,521 @@
+/* test_pipe: pipe() and pipe2(): creation, flags, errors, leaks, EOF/EPIPE, access modes. */
+#define _GNU_SOURCE
+#include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "helper.h"
+
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+#endif
+
+/* ---- creation ---------------------------------------------------------------------------- */
+
+static void pipe_returns_two_distinct_nonnegative_fds(void **state)
+{
+    int p[2] = { -1, -1 };
+    (void)state;
+    assert_ok(pipe(p));
+    assert_true(p[0] >= 0);
+    assert_true(p[1] >= 0);
+    assert_int_not_equal(p[0], p[1]);
+    wp_close_pipe(p);
+}
+
+static void pipe2_returns_two_distinct_nonnegative_fds_for_each_valid_flag_set(void **state)
+{
+    const int flag_sets[] = { 0, O_NONBLOCK, O_CLOEXEC, O_NONBLOCK | O_CLOEXEC };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+        int p[2] = { -1, -1 };
+        assert_ok(pipe2(p, flag_sets[i]));
+        assert_true(p[0] >= 0);
+        assert_true(p[1] >= 0);
+        assert_int_not_equal(p[0], p[1]);
+        wp_close_pipe(p);
+    }
+}
+
+static void pipe_allocates_the_two_lowest_free_fds_read_end_first(void **state)
+{
+    int p[2], hole[2], expect0, expect1;
+    (void)state;
+    /* Make a hole below the current top so "lowest" is not just "next". */
+    wp_pipe(hole, 0);
+    wp_close(hole[0]);
+    expect0 = wp_lowest_free_fd(0);
+    expect1 = wp_lowest_free_fd(expect0 + 1);
+    assert_int_equal(expect0, hole[0]);
+    wp_pipe(p, 0);
+    assert_int_equal(p[0], expect0);
+    assert_int_equal(p[1], expect1);
+    wp_close_pipe(p);
+    wp_close(hole[1]);
+}
+
+static void pipe_round_trip_delivers_exact_bytes_in_order(void **state)
+{
+    static const char msg[] = "hello, pipe\0with a NUL and \xff bytes";
+    char buf[sizeof msg];
+    int p[2];
+    (void)state;
+    wp_pipe(p, 0);
+    assert_rc(write(p[1], msg, sizeof msg), sizeof msg);
+    memset(buf, 0, sizeof buf);
+    wp_read_exact(p[0], buf, sizeof msg);
+    assert_memory_equal(buf, msg, sizeof msg);
+    wp_close_pipe(p);
+}
+
+static void pipe2_round_trip_with_all_flags_delivers_exact_bytes(void **state)
+{
+    unsigned char out[3000], in[3000];
+    int p[2];
+    (void)state;
+    wp_pipe(p, O_NONBLOCK | O_CLOEXEC);
+    wp_pattern_fill(out, 0, sizeof out);
+    assert_rc(write(p[1], out, sizeof out), sizeof out);
+    assert_rc(read(p[0], in, sizeof in), sizeof in);
+    assert_memory_equal(in, out, sizeof out);
+    assert_errno(read(p[0], in, sizeof in), EAGAIN);
+    wp_close_pipe(p);
+}
+
+/* ---- flags --------------------------------------------------------------------------------- */
+
+static void pipe_gives_blocking_fds_without_cloexec(void **state)
+{
+    int p[2];
+    (void)state;
+    wp_pipe(p, 0);
+    assert_rc(fcntl(p[0], F_GETFL), O_RDONLY);
+    assert_rc(fcntl(p[1], F_GETFL), O_WRONLY);
+    assert_rc(fcntl(p[0], F_GETFD), 0);
+    assert_rc(fcntl(p[1], F_GETFD), 0);
+    wp_close_pipe(p);
+}
+
+static void pipe2_without_flags_gives_blocking_fds_without_cloexec(void **state)
+{
+    int p[2];
+    (void)state;
+    assert_ok(pipe2(p, 0));
+    assert_rc(fcntl(p[0], F_GETFL), O_RDONLY);
+    assert_rc(fcntl(p[1], F_GETFL), O_WRONLY);
+    assert_rc(fcntl(p[0], F_GETFD), 0);
+    assert_rc(fcntl(p[1], F_GETFD), 0);
+    wp_close_pipe(p);
+}
+
+static void pipe2_o_nonblock_shows_in_f_getfl_of_both_ends_only(void **state)
+{
+    int p[2];
+    (void)state;
+    wp_pipe(p, O_NONBLOCK);
+    assert_rc(fcntl(p[0], F_GETFL), O_RDONLY | O_NONBLOCK);
+    assert_rc(fcntl(p[1], F_GETFL), O_WRONLY | O_NONBLOCK);
+    assert_rc(fcntl(p[0], F_GETFD), 0);
+    assert_rc(fcntl(p[1], F_GETFD), 0);
+    wp_close_pipe(p);
+}
+
+static void pipe2_o_cloexec_shows_fd_cloexec_in_f_getfd_of_both_ends_only(void **state)
+{
+    int p[2];
+    (void)state;
+    wp_pipe(p, O_CLOEXEC);
+    assert_rc(fcntl(p[0], F_GETFD), FD_CLOEXEC);
+    assert_rc(fcntl(p[1], F_GETFD), FD_CLOEXEC);
+    assert_rc(fcntl(p[0], F_GETFL), O_RDONLY);
+    assert_rc(fcntl(p[1], F_GETFL), O_WRONLY);
+    wp_close_pipe(p);
+}
+
+static void pipe2_both_flags_show_in_f_getfl_and_f_getfd(void **state)
+{
+    int p[2];
+    (void)state;
+    wp_pipe(p, O_NONBLOCK | O_CLOEXEC);
+    assert_rc(fcntl(p[0], F_GETFL), O_RDONLY | O_NONBLOCK);
+    assert_rc(fcntl(p[1], F_GETFL), O_WRONLY | O_NONBLOCK);
+    assert_rc(fcntl(p[0], F_GETFD), FD_CLOEXEC);
+    assert_rc(fcntl(p[1], F_GETFD), FD_CLOEXEC);
+    wp_close_pipe(p);
+}
+
+static void pipe2_rejects_other_flags_with_einval_and_opens_nothing(void **state)
+{
+    /* Linux accepts only O_CLOEXEC, O_NONBLOCK, O_DIRECT and O_NOTIFICATION_PIPE (== O_EXCL);
+     * O_DIRECT and O_EXCL are deliberately not used here. */
+    const int bad[] = {
+        O_APPEND,
+        O_CREAT,
+        O_TRUNC,
+        O_WRONLY,
+        O_RDWR,
+        O_APPEND | O_NONBLOCK,
+        O_TRUNC | O_CLOEXEC,
+        O_CREAT | O_NONBLOCK | O_CLOEXEC,
+        0x12345678 & ~(O_NONBLOCK | O_CLOEXEC),
+    };
+    long before_count;
+    int before_free;
+    size_t i;
+    (void)state;
+    before_count = wp_open_count();
+    before_free = wp_lowest_free_fd(0);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int p[2] = { -1, -1 };
+        errno = 0;
+        if (pipe2(p, bad[i]) != -1 || errno != EINVAL)
+            fail_msg("pipe2(p, 0x%x): expected -1/EINVAL, got errno %d (%s)", (unsigned)bad[i],
+                     errno, strerror(errno));
+    }
+    assert_int_equal(wp_lowest_free_fd(0), before_free);
+    assert_int_equal(wp_open_count(), before_count);
+}
+
+/* ---- bad arguments --------------------------------------------------------------------------- */
+
+static void pipe_with_null_array_fails_with_efault(void **state)
+{
+    /* glibc's pipe() passes the pointer straight to the kernel: -1/EFAULT, no crash. */
+    int *volatile nullp = NULL;
+    (void)state;
+    assert_errno(pipe(nullp), EFAULT);
+}
+
+static void pipe2_with_null_array_fails_with_efault(void **state)
+{
+    int *volatile nullp = NULL;
+    (void)state;
+    assert_errno(pipe2(nullp, 0), EFAULT);
+    assert_errno(pipe2(nullp, O_NONBLOCK | O_CLOEXEC), EFAULT);
+}
+
+/* ---- leaks ----------------------------------------------------------------------------------- */
+
+static void creating_and_closing_1000_pipes_leaks_no_fd_or_handle(void **state)
+{
+    const int flag_sets[] = { 0, O_NONBLOCK, O_CLOEXEC, O_NONBLOCK | O_CLOEXEC };
+    long before_count;
+    int before_free, i, p[2];
+    (void)state;
+    /* Warm-up: lets an implementation allocate its one-time state before the baseline. */
+    wp_pipe(p, 0);
+    assert_rc(write(p[1], "w", 1), 1);
+    wp_close_pipe(p);
+
+    before_count = wp_open_count();
+    before_free = wp_lowest_free_fd(0);
+    for (i = 0; i < 1000; i++) {
+        char c = 0;
+        wp_pipe(p, flag_sets[i % 4]);
+        if (i % 10 == 0) { /* used pipes must not leak either */
+            assert_rc(write(p[1], "x", 1), 1);
+            assert_rc(read(p[0], &c, 1), 1);
+            assert_int_equal(c, 'x');
+        }
+        wp_close_pipe(p);
+    }
+    assert_int_equal(wp_lowest_free_fd(0), before_free);
+    assert_int_equal(wp_open_count(), before_count);
+}
+
+/* ---- EOF and EPIPE --------------------------------------------------------------------------- */
+
+static void read_returns_remaining_data_then_0_after_writer_closed(void **state)
+{
+    char buf[64];
+    int p[2];
+    (void)state;
+    wp_pipe(p, 0);
+    assert_rc(write(p[1], "abcdef", 6), 6);
+    wp_close(p[1]);
+    assert_rc(read(p[0], buf, 4), 4);
+    assert_memory_equal(buf, "abcd", 4);
+    assert_rc(read(p[0], buf, sizeof buf), 2);
+    assert_memory_equal(buf, "ef", 2);
+    assert_rc(read(p[0], buf, sizeof buf), 0);
+    assert_rc(read(p[0], buf, sizeof buf), 0);
+    wp_close(p[0]);
+}
+
+static void write_fails_with_epipe_after_reader_closed(void **state)
+{
+    int p[2];
+    (void)state;
+    /* SIGPIPE is ignored by the group setup. */
+    wp_pipe(p, 0);
+    wp_close(p[0]);
+    assert_errno(write(p[1], "x", 1), EPIPE);
+    assert_errno(write(p[1], "hello", 5), EPIPE);
+    wp_close(p[1]);
+}
+
+static void write_with_unread_data_fails_with_epipe_after_reader_closed(void **state)
+{
+    int p[2];
+    (void)state;
+    wp_pipe(p, O_NONBLOCK);
+    assert_rc(write(p[1], "data", 4), 4);
+    wp_close(p[0]);
+    assert_errno(write(p[1], "x", 1), EPIPE);
+    wp_close(p[1]);
+}
+
+/* ---- access modes ---------------------------------------------------------------------------- */
+
+static void read_end_access_mode_is_o_rdonly(void **state)
+{
+    const int flag_sets[] = { 0, O_NONBLOCK, O_CLOEXEC, O_NONBLOCK | O_CLOEXEC };
+    size_t i;
+    (void)state;
+    for (i = 0; i < 4; i++) {
+        int p[2], fl;
+        wp_pipe(p, flag_sets[i]);
+        fl = fcntl(p[0], F_GETFL);
+        assert_int_not_equal(fl, -1);
+        assert_int_equal(fl & O_ACCMODE, O_RDONLY);
+        wp_close_pipe(p);
+    }
+}
+
+static void write_end_access_mode_is_o_wronly(void **state)
+{
+    const int flag_sets[] = { 0, O_NONBLOCK, O_CLOEXEC, O_NONBLOCK | O_CLOEXEC };
+    size_t i;
+    (void)state;
+    for (i = 0; i < 4; i++) {
+        int p[2], fl;
+        wp_pipe(p, flag_sets[i]);
+        fl = fcntl(p[1], F_GETFL);
+        assert_int_not_equal(fl, -1);
+        assert_int_equal(fl & O_ACCMODE, O_WRONLY);
+        wp_close_pipe(p);
+    }
+}
+
+static void read_on_write_end_fails_with_ebadf(void **state)
+{
+    char buf[8];
+    int p[2];
+    (void)state;
+    wp_pipe(p, 0);
+    assert_errno(read(p[1], buf, sizeof buf), EBADF);
+    /* even with data in the pipe */
+    assert_rc(write(p[1], "abc", 3), 3);
+    assert_errno(read(p[1], buf, sizeof buf), EBADF);
+    assert_rc(read(p[0], buf, sizeof buf), 3);
+    wp_close_pipe(p);
+}
+
+static void write_on_read_end_fails_with_ebadf(void **state)
+{
+    char buf[8];
+    int p[2];
+    (void)state;
+    wp_pipe(p, O_NONBLOCK);
+    assert_errno(write(p[0], "abc", 3), EBADF);
+    /* nothing arrived through the wrong end */
+    assert_errno(read(p[0], buf, sizeof buf), EAGAIN);
+    wp_close_pipe(p);
+}
+
+/* ---- Windows specifics ------------------------------------------------------------------------ */
+
+#ifdef _WIN32
+static DWORD handle_flags_of(int fd)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(fd);
+    DWORD fl = 0;
+    if (h == INVALID_HANDLE_VALUE)
+        fail_msg("_get_osfhandle(%d) returned INVALID_HANDLE_VALUE", fd);
+    if (!GetHandleInformation(h, &fl))
+        fail_msg("GetHandleInformation(fd %d) failed: %lu", fd, (unsigned long)GetLastError());
+    return fl;
+}
+#endif
+
+static void win_osfhandle_of_pipe_fds_is_a_valid_pipe_handle(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2], i;
+    wp_pipe(p, 0);
+    for (i = 0; i < 2; i++) {
+        HANDLE h = (HANDLE)_get_osfhandle(p[i]);
+        DWORD fl;
+        assert_true(h != INVALID_HANDLE_VALUE);
+        assert_true(h != NULL);
+        assert_true(GetHandleInformation(h, &fl) != 0);
+        assert_int_equal(GetFileType(h), FILE_TYPE_PIPE);
+    }
+    wp_close_pipe(p);
+#else
+    skip(); /* uses _get_osfhandle/GetHandleInformation: Windows only */
+#endif
+}
+
+static void win_pipe_handles_are_inheritable(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2];
+    wp_pipe(p, 0);
+    assert_true(handle_flags_of(p[0]) & HANDLE_FLAG_INHERIT);
+    assert_true(handle_flags_of(p[1]) & HANDLE_FLAG_INHERIT);
+    wp_close_pipe(p);
+#else
+    skip(); /* HANDLE_FLAG_INHERIT: Windows only */
+#endif
+}
+
+static void win_pipe2_o_cloexec_handles_are_not_inheritable(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2];
+    wp_pipe(p, O_CLOEXEC);
+    assert_false(handle_flags_of(p[0]) & HANDLE_FLAG_INHERIT);
+    assert_false(handle_flags_of(p[1]) & HANDLE_FLAG_INHERIT);
+    wp_close_pipe(p);
+#else
+    skip(); /* HANDLE_FLAG_INHERIT: Windows only */
+#endif
+}
+
+static void win_f_setfd_toggles_handle_inherit_flag(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2];
+    wp_pipe(p, 0);
+    assert_ok(fcntl(p[0], F_SETFD, FD_CLOEXEC));
+    assert_false(handle_flags_of(p[0]) & HANDLE_FLAG_INHERIT);
+    assert_true(handle_flags_of(p[1]) & HANDLE_FLAG_INHERIT);
+    assert_ok(fcntl(p[0], F_SETFD, 0));
+    assert_true(handle_flags_of(p[0]) & HANDLE_FLAG_INHERIT);
+    assert_ok(fcntl(p[1], F_SETFD, FD_CLOEXEC));
+    assert_false(handle_flags_of(p[1]) & HANDLE_FLAG_INHERIT);
+    assert_rc(fcntl(p[1], F_GETFD), FD_CLOEXEC);
+    wp_close_pipe(p);
+#else
+    skip(); /* HANDLE_FLAG_INHERIT: Windows only */
+#endif
+}
+
+static void win_msvcrt_close_behind_back_then_reused_fd_is_a_fresh_pipe(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2], q[2];
+    char buf[8];
+    wp_pipe(p, O_NONBLOCK | O_CLOEXEC);
+    /* Close through msvcrt directly, bypassing winpipe. */
+    assert_int_equal(_close(p[0]), 0);
+    assert_int_equal(_close(p[1]), 0);
+    /* The lowest-free rule hands the same numbers out again. */
+    wp_pipe(q, 0);
+    assert_int_equal(q[0], p[0]);
+    assert_int_equal(q[1], p[1]);
+    /* No stale state from the old pipe: blocking, inheritable, right access modes. */
+    assert_rc(fcntl(q[0], F_GETFL), O_RDONLY);
+    assert_rc(fcntl(q[1], F_GETFL), O_WRONLY);
+    assert_rc(fcntl(q[0], F_GETFD), 0);
+    assert_rc(fcntl(q[1], F_GETFD), 0);
+    assert_rc(write(q[1], "fresh", 5), 5);
+    assert_rc(read(q[0], buf, sizeof buf), 5);
+    assert_memory_equal(buf, "fresh", 5);
+    wp_close(q[1]);
+    assert_rc(read(q[0], buf, sizeof buf), 0);
+    wp_close(q[0]);
+#else
+    skip(); /* msvcrt _close behind winpipe's back: Windows only */
+#endif
+}
+
+static void win_underscore_pipe_binary_works_as_a_pipe(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2] = { -1, -1 };
+    char buf[16];
+    assert_int_equal(_pipe(p, 4096, _O_BINARY), 0);
+    assert_true(p[0] >= 0);
+    assert_true(p[1] >= 0);
+    assert_int_not_equal(p[0], p[1]);
+    assert_int_equal(fcntl(p[0], F_GETFL) & O_ACCMODE, O_RDONLY);
+    assert_int_equal(fcntl(p[1], F_GETFL) & O_ACCMODE, O_WRONLY);
+    assert_true(handle_flags_of(p[0]) & HANDLE_FLAG_INHERIT);
+    assert_true(handle_flags_of(p[1]) & HANDLE_FLAG_INHERIT);
+    assert_rc(write(p[1], "a\r\nb\n", 5), 5); /* binary: no CR/LF translation */
+    assert_rc(read(p[0], buf, sizeof buf), 5);
+    assert_memory_equal(buf, "a\r\nb\n", 5);
+    wp_close(p[1]);
+    assert_rc(read(p[0], buf, sizeof buf), 0);
+    wp_close(p[0]);
+#else
+    skip(); /* _pipe: Windows only */
+#endif
+}
+
+static void win_underscore_pipe_noinherit_makes_handles_non_inheritable(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2] = { -1, -1 };
+    char c = 0;
+    assert_int_equal(_pipe(p, 4096, _O_BINARY | _O_NOINHERIT), 0);
+    assert_false(handle_flags_of(p[0]) & HANDLE_FLAG_INHERIT);
+    assert_false(handle_flags_of(p[1]) & HANDLE_FLAG_INHERIT);
+    assert_rc(fcntl(p[0], F_GETFD), FD_CLOEXEC);
+    assert_rc(fcntl(p[1], F_GETFD), FD_CLOEXEC);
+    assert_rc(write(p[1], "z", 1), 1);
+    assert_rc(read(p[0], &c, 1), 1);
+    assert_int_equal(c, 'z');
+    wp_close_pipe(p);
+#else
+    skip(); /* _pipe/_O_NOINHERIT: Windows only */
+#endif
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        WP_TEST(pipe_returns_two_distinct_nonnegative_fds),
+        WP_TEST(pipe2_returns_two_distinct_nonnegative_fds_for_each_valid_flag_set),
+        WP_TEST(pipe_allocates_the_two_lowest_free_fds_read_end_first),
+        WP_TEST(pipe_round_trip_delivers_exact_bytes_in_order),
+        WP_TEST(pipe2_round_trip_with_all_flags_delivers_exact_bytes),
+        WP_TEST(pipe_gives_blocking_fds_without_cloexec),
+        WP_TEST(pipe2_without_flags_gives_blocking_fds_without_cloexec),
+        WP_TEST(pipe2_o_nonblock_shows_in_f_getfl_of_both_ends_only),
+        WP_TEST(pipe2_o_cloexec_shows_fd_cloexec_in_f_getfd_of_both_ends_only),
+        WP_TEST(pipe2_both_flags_show_in_f_getfl_and_f_getfd),
+        WP_TEST(pipe2_rejects_other_flags_with_einval_and_opens_nothing),
+        WP_TEST(pipe_with_null_array_fails_with_efault),
+        WP_TEST(pipe2_with_null_array_fails_with_efault),
+        WP_TEST(creating_and_closing_1000_pipes_leaks_no_fd_or_handle),
+        WP_TEST(read_returns_remaining_data_then_0_after_writer_closed),
+        WP_TEST(write_fails_with_epipe_after_reader_closed),
+        WP_TEST(write_with_unread_data_fails_with_epipe_after_reader_closed),
+        WP_TEST(read_end_access_mode_is_o_rdonly),
+        WP_TEST(write_end_access_mode_is_o_wronly),
+        WP_TEST(read_on_write_end_fails_with_ebadf),
+        WP_TEST(write_on_read_end_fails_with_ebadf),
+        WP_TEST(win_osfhandle_of_pipe_fds_is_a_valid_pipe_handle),
+        WP_TEST(win_pipe_handles_are_inheritable),
+        WP_TEST(win_pipe2_o_cloexec_handles_are_not_inheritable),
+        WP_TEST(win_f_setfd_toggles_handle_inherit_flag),
+        WP_TEST(win_msvcrt_close_behind_back_then_reused_fd_is_a_fresh_pipe),
+        WP_TEST(win_underscore_pipe_binary_works_as_a_pipe),
+        WP_TEST(win_underscore_pipe_noinherit_makes_handles_non_inheritable),
+    };
+    return cmocka_run_group_tests(tests, wp_group_ignore_sigpipe, wp_group_restore_sigpipe);
+}

@@ -1,0 +1,238 @@
+/* test_signal: SIGPIPE on writes to a pipe without readers, with SIG_IGN and with a handler.
+ *
+ * Not tested here: SIGPIPE's default action (SIG_DFL) terminates the process, so checking it
+ * needs a child process (fork/posix_spawn + waitpid for WIFSIGNALED/WTERMSIG == SIGPIPE); that
+ * comes with the process tests. Every test here leaves SIG_DFL behind (group teardown too). */
+#define _GNU_SOURCE
+#include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "helper.h"
+
+static volatile sig_atomic_t sigpipe_count;
+static volatile sig_atomic_t last_signal;
+
+static void count_sigpipe(int sig)
+{
+    sigpipe_count++;
+    last_signal = sig;
+}
+
+static void other_handler(int sig)
+{
+    (void)sig;
+}
+
+/* A pipe whose only read end is already closed. */
+static void readerless_pipe(int p[2], int flags)
+{
+    wp_pipe(p, flags);
+    wp_close(p[0]);
+    p[0] = -1;
+}
+
+static void install(void (*h)(int))
+{
+    if (signal(SIGPIPE, h) == SIG_ERR)
+        fail_msg("signal(SIGPIPE, ...) returned SIG_ERR (errno %d)", errno);
+}
+
+static int reset_state(void **state)
+{
+    sigpipe_count = 0;
+    last_signal = 0;
+    return wp_setup(state);
+}
+
+static int restore_default(void **state)
+{
+    signal(SIGPIPE, SIG_DFL);
+    return wp_teardown(state);
+}
+
+#define SIG_TEST(f) cmocka_unit_test_prestate_setup_teardown(f, reset_state, restore_default, \
+                                                             (void *)#f)
+
+/* ---- SIG_IGN ------------------------------------------------------------------------------- */
+
+static void ignored_sigpipe_write_to_readerless_pipe_fails_with_epipe(void **state)
+{
+    int p[2];
+    (void)state;
+    install(SIG_IGN);
+    readerless_pipe(p, 0);
+    assert_errno(write(p[1], "x", 1), EPIPE);
+    assert_errno(write(p[1], "again", 5), EPIPE);
+    wp_close(p[1]);
+}
+
+static void ignored_sigpipe_nonblocking_write_to_readerless_pipe_fails_with_epipe(void **state)
+{
+    static unsigned char big[100000];
+    int p[2];
+    (void)state;
+    install(SIG_IGN);
+    readerless_pipe(p, O_NONBLOCK);
+    assert_errno(write(p[1], "x", 1), EPIPE); /* EPIPE, not EAGAIN */
+    assert_errno(write(p[1], big, sizeof big), EPIPE);
+    wp_close(p[1]);
+}
+
+static void ignored_sigpipe_write_fails_with_epipe_when_reader_closes_with_data_unread(
+    void **state)
+{
+    int p[2];
+    (void)state;
+    install(SIG_IGN);
+    wp_pipe(p, 0);
+    assert_rc(write(p[1], "unread", 6), 6);
+    wp_close(p[0]);
+    assert_errno(write(p[1], "x", 1), EPIPE);
+    wp_close(p[1]);
+}
+
+/* ---- handler --------------------------------------------------------------------------------- */
+
+static void handler_is_called_once_per_epipe_write_and_write_fails_with_epipe(void **state)
+{
+    int p[2], i;
+    (void)state;
+    readerless_pipe(p, 0);
+    for (i = 1; i <= 3; i++) {
+        /* Re-installed before every write, so this test does not depend on whether delivery
+         * resets the disposition (see handler_stays_installed_after_delivery). */
+        install(count_sigpipe);
+        assert_errno(write(p[1], "x", 1), EPIPE);
+        assert_int_equal(sigpipe_count, i);
+        assert_int_equal(last_signal, SIGPIPE);
+    }
+    wp_close(p[1]);
+}
+
+static void handler_stays_installed_after_delivery(void **state)
+{
+    int p[2];
+    (void)state;
+    /* glibc's signal() has BSD semantics: the handler is not reset to SIG_DFL on delivery. */
+    install(count_sigpipe);
+    readerless_pipe(p, 0);
+    assert_errno(write(p[1], "1", 1), EPIPE);
+    assert_errno(write(p[1], "2", 1), EPIPE);
+    assert_errno(write(p[1], "3", 1), EPIPE);
+    assert_int_equal(sigpipe_count, 3);
+    assert_true(signal(SIGPIPE, SIG_IGN) == count_sigpipe);
+    wp_close(p[1]);
+}
+
+static void handler_is_called_for_nonblocking_dup_and_large_epipe_writes(void **state)
+{
+    static unsigned char big[200000];
+    int p[2], d;
+    (void)state;
+    install(count_sigpipe);
+    readerless_pipe(p, O_NONBLOCK);
+    d = dup(p[1]);
+    assert_true(d >= 0);
+    assert_errno(write(p[1], big, sizeof big), EPIPE);
+    assert_int_equal(sigpipe_count, 1);
+    assert_errno(write(d, "x", 1), EPIPE);
+    assert_int_equal(sigpipe_count, 2);
+    wp_close(d);
+    wp_close(p[1]);
+}
+
+static void handler_is_not_called_for_successful_or_eagain_writes(void **state)
+{
+    int p[2];
+    size_t filled;
+    (void)state;
+    install(count_sigpipe);
+    wp_pipe(p, O_NONBLOCK);
+    assert_rc(write(p[1], "ok", 2), 2);
+    filled = wp_fill(p[1], 0, 4096); /* ends with EAGAIN */
+    assert_true(filled > 0);
+    assert_errno(write(p[1], "x", 1), EAGAIN);
+    assert_int_equal(sigpipe_count, 0);
+    wp_close_pipe(p);
+    assert_int_equal(sigpipe_count, 0);
+}
+
+static void zero_length_write_to_readerless_pipe_returns_0_without_sigpipe(void **state)
+{
+    int p[2];
+    (void)state;
+    /* Linux checks the length first: write(fd, buf, 0) returns 0, no EPIPE, no SIGPIPE. */
+    install(count_sigpipe);
+    readerless_pipe(p, 0);
+    assert_rc(write(p[1], "x", 0), 0);
+    assert_int_equal(sigpipe_count, 0);
+    assert_errno(write(p[1], "x", 1), EPIPE);
+    assert_int_equal(sigpipe_count, 1);
+    wp_close(p[1]);
+}
+
+static void handler_is_called_when_reader_closes_with_data_unread(void **state)
+{
+    int p[2];
+    (void)state;
+    install(count_sigpipe);
+    wp_pipe(p, 0);
+    assert_rc(write(p[1], "unread", 6), 6);
+    assert_int_equal(sigpipe_count, 0);
+    wp_close(p[0]);
+    assert_errno(write(p[1], "x", 1), EPIPE);
+    assert_int_equal(sigpipe_count, 1);
+    wp_close(p[1]);
+}
+
+/* ---- signal() and raise() ---------------------------------------------------------------------- */
+
+static void signal_returns_the_previous_sigpipe_disposition(void **state)
+{
+    (void)state;
+    install(SIG_DFL);
+    assert_true(signal(SIGPIPE, count_sigpipe) == SIG_DFL);
+    assert_true(signal(SIGPIPE, other_handler) == count_sigpipe);
+    assert_true(signal(SIGPIPE, SIG_IGN) == other_handler);
+    assert_true(signal(SIGPIPE, SIG_DFL) == SIG_IGN);
+    assert_true(signal(SIGPIPE, SIG_DFL) == SIG_DFL);
+}
+
+static void raise_sigpipe_calls_the_handler_once(void **state)
+{
+    (void)state;
+    install(count_sigpipe);
+    assert_rc(raise(SIGPIPE), 0);
+    assert_int_equal(sigpipe_count, 1);
+    assert_int_equal(last_signal, SIGPIPE);
+}
+
+static void raise_ignored_sigpipe_returns_0(void **state)
+{
+    (void)state;
+    install(SIG_IGN);
+    assert_rc(raise(SIGPIPE), 0);
+    assert_int_equal(sigpipe_count, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        SIG_TEST(ignored_sigpipe_write_to_readerless_pipe_fails_with_epipe),
+        SIG_TEST(ignored_sigpipe_nonblocking_write_to_readerless_pipe_fails_with_epipe),
+        SIG_TEST(ignored_sigpipe_write_fails_with_epipe_when_reader_closes_with_data_unread),
+        SIG_TEST(handler_is_called_once_per_epipe_write_and_write_fails_with_epipe),
+        SIG_TEST(handler_stays_installed_after_delivery),
+        SIG_TEST(handler_is_called_for_nonblocking_dup_and_large_epipe_writes),
+        SIG_TEST(handler_is_not_called_for_successful_or_eagain_writes),
+        SIG_TEST(zero_length_write_to_readerless_pipe_returns_0_without_sigpipe),
+        SIG_TEST(handler_is_called_when_reader_closes_with_data_unread),
+        SIG_TEST(signal_returns_the_previous_sigpipe_disposition),
+        SIG_TEST(raise_sigpipe_calls_the_handler_once),
+        SIG_TEST(raise_ignored_sigpipe_returns_0),
+    };
+    return cmocka_run_group_tests(tests, NULL, wp_group_restore_sigpipe);
+}

@@ -1,0 +1,788 @@
+/* test_spawn: posix_spawn/posix_spawnp, file actions and attributes: what the child gets (argv,
+ * environment, exactly which fds, synchronous pipe ends), errors, and no leaked handles. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "helper.h"
+#include "spawn_util.h"
+
+#include <time.h>
+
+#ifdef _WIN32
+#include <io.h>
+#include <direct.h>
+#include <windows.h>
+#include <winpipe.h>
+#define SU_EXE ".exe"
+/* The child reads the system's environment, which is UTF-16: set it there, from UTF-8. */
+static int su_setenv(const char *name, const char *value)
+{
+    wchar_t wn[256], wv[8192];
+    MultiByteToWideChar(CP_UTF8, 0, name, -1, wn, 256);
+    MultiByteToWideChar(CP_UTF8, 0, value ? value : "", -1, wv, 8192);
+    return SetEnvironmentVariableW(wn, value ? wv : NULL) ? 0 : -1;
+}
+#define setenv(n, v, o) su_setenv(n, v)
+#define unsetenv(n) su_setenv(n, NULL)
+#define mkdir(d, m) _mkdir(d)
+#else
+#include <sys/stat.h>
+#define SU_EXE ""
+#endif
+
+/* ---- argv ---- */
+
+/* Runs child argv with args and checks that its argv[1..] are exactly args. */
+static void check_argv(char *const *args)
+{
+    char *a[64];
+    size_t len, off = 0;
+    int status, i;
+    a[0] = "argv";
+    for (i = 0; args[i]; i++)
+        a[i + 1] = args[i];
+    a[i + 1] = NULL;
+    char *out = su_run(NULL, a, &len, &status);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* argv[0] (the child's path), "argv", then args. */
+    off += strlen(out) + 1;
+    assert_true(off <= len);
+    assert_string_equal(out + off, "argv");
+    off += strlen(out + off) + 1;
+    for (i = 0; args[i]; i++) {
+        if (off >= len)
+            fail_msg("child saw %d arguments, expected more (next: '%s')", i, args[i]);
+        if (strcmp(out + off, args[i]) != 0)
+            fail_msg("argument %d: child saw '%s', sent '%s'", i, out + off, args[i]);
+        off += strlen(out + off) + 1;
+    }
+    assert_int_equal(off, len);
+    free(out);
+}
+
+static void argv_reaches_the_child_exactly_for_hard_cases(void **state)
+{
+    char *cases[][8] = {
+        { "plain", NULL },
+        { "", NULL },
+        { "", "", "", NULL },
+        { "two words", "tab\there", "nl\nin", NULL },
+        { "\"", "\"\"", "a\"b", "\"quoted\"", NULL },
+        { "\\", "\\\\", "a\\", "a\\\\", "\\\"", "\\\\\"", NULL },
+        { "end\\ ", "dir\\sub\\", "C:\\Program Files\\x\\", "\\\\server\\share", NULL },
+        { "ümlaut", "日本語", "emoji 😀", "mixed \"ä\\\"", NULL },
+        { "*", "?", "%PATH%", "a&b|c<d>e^f", "(x)", NULL },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_argv(cases[i]);
+}
+
+/* Deterministic generator over the characters that matter to the quoting rules. */
+static unsigned long rng_state = 12345;
+static unsigned rng(void)
+{
+    rng_state = rng_state * 1103515245UL + 12345UL;
+    return (unsigned)(rng_state >> 16) & 0x7fff;
+}
+
+static void argv_round_trips_for_generated_vectors(void **state)
+{
+    static const char *alphabet[] = { "a", "b", " ", "\t", "\"", "\\", "\\\\", "x y", "é", "'",
+                                      "*", "%", "=", ";" };
+    static char storage[16][64];
+    int vectors = 0;
+    (void)state;
+    for (int v = 0; v < 300; v++) {
+        char *args[17];
+        int nargs = (int)(rng() % 16);
+        for (int i = 0; i < nargs; i++) {
+            int n = (int)(rng() % 10);
+            storage[i][0] = 0;
+            for (int k = 0; k < n; k++)
+                strcat(storage[i], alphabet[rng() % (sizeof alphabet / sizeof alphabet[0])]);
+            args[i] = storage[i];
+        }
+        args[nargs] = NULL;
+        check_argv(args);
+        vectors++;
+    }
+    assert_int_equal(vectors, 300);
+}
+
+/* ---- environment ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Wine's loader adds its own variables (WINE*, SystemDrive, SystemRoot) to every process
+ * environment, even an empty one; Windows passes the block exactly. */
+static int wine_added(const char *var)
+{
+#ifdef _WIN32
+    if (!GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version"))
+        return 0;
+    return strncmp(var, "WINE", 4) == 0 || strncmp(var, "SystemDrive=", 12) == 0
+           || strncmp(var, "SystemRoot=", 11) == 0;
+#else
+    (void)var;
+    return 0;
+#endif
+}
+
+/* The child's environment as a sorted, NULL-terminated array (pointers into *buf). */
+static char **child_env(char *const envp[], char **buf, int *n)
+{
+    char *argv[4] = { (char *)su_child(), "env", NULL };
+    int p[2], count = 0;
+    size_t len;
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    char **list;
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, envp), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    *buf = su_read_all(p[0], &len);
+    wp_close(p[0]);
+    assert_int_equal(su_reap(pid), 0);
+    list = calloc(len + 1, sizeof *list);
+    for (size_t off = 0; off < len; off += strlen(*buf + off) + 1)
+        if (!wine_added(*buf + off))
+            list[count++] = *buf + off;
+    qsort(list, (size_t)count, sizeof *list, cmp_str);
+    *n = count;
+    return list;
+}
+
+static void envp_reaches_the_child_exactly(void **state)
+{
+    char *envp[] = { "A=1", "WINPIPE_TEST=two words", "UTF8=ünïcødé", "EMPTY=",
+                     "Z_LAST=x=y", NULL };
+    char *sorted[] = { "A=1", "EMPTY=", "UTF8=ünïcødé", "WINPIPE_TEST=two words", "Z_LAST=x=y" };
+    char *buf;
+    int n;
+    (void)state;
+    char **env = child_env(envp, &buf, &n);
+    assert_int_equal(n, 5);
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(env[i], sorted[i]);
+    free(env);
+    free(buf);
+}
+
+static void empty_envp_gives_an_empty_environment(void **state)
+{
+    char *envp[] = { NULL };
+    char *buf;
+    int n;
+    (void)state;
+    free(child_env(envp, &buf, &n));
+    free(buf);
+    assert_int_equal(n, 0);
+}
+
+static void environ_passes_the_parents_environment(void **state)
+{
+    char *buf;
+    int n, found = 0;
+    (void)state;
+    assert_int_equal(setenv("WINPIPE_SPAWN_MARK", "from parent ä", 1), 0);
+    char **env = child_env(environ, &buf, &n);
+    for (int i = 0; i < n; i++)
+        found += strcmp(env[i], "WINPIPE_SPAWN_MARK=from parent ä") == 0;
+    assert_int_equal(found, 1);
+    free(env);
+    free(buf);
+    unsetenv("WINPIPE_SPAWN_MARK");
+}
+
+/* ---- fds ---- */
+
+/* The child's report on fds 0..n-1, written to its fd out, after fa. Open states are reduced to
+ * 'o' unless exact. */
+static void child_fds(posix_spawn_file_actions_t *fa, int n, char *report, int exact)
+{
+    char nbuf[16];
+    char *args[] = { "fds", nbuf, NULL };
+    size_t len;
+    int status;
+    snprintf(nbuf, sizeof nbuf, "%d", n);
+    char *out = su_run(fa, args, &len, &status);
+    assert_int_equal(status, 0);
+    assert_int_equal(len, (size_t)n + 1);
+    for (int i = 0; i < n; i++)
+        report[i] = exact || out[i] == '-' ? out[i] : 'o';
+    report[n] = 0;
+    free(out);
+}
+
+static void child_gets_exactly_the_fds_without_cloexec(void **state)
+{
+    int keep[2], drop[2], top;
+    char rep[32], want[32];
+    posix_spawn_file_actions_t fa;
+    (void)state;
+    wp_pipe(keep, 0);
+    wp_pipe(drop, O_CLOEXEC);
+    top = drop[1] + 1;
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    child_fds(&fa, top + 2, rep, 0);
+    posix_spawn_file_actions_destroy(&fa);
+    /* 0 and 2 as the test has them, 1 the capture pipe; keep both ends; drop neither. */
+    memset(want, 'o', (size_t)top + 2);
+    want[top + 2] = 0;
+    for (int fd = 3; fd < top + 2; fd++) {
+        errno = 0;
+        int fl = fcntl(fd, F_GETFD);
+        if (fl == -1 || (fl & FD_CLOEXEC))
+            want[fd] = '-';
+    }
+    want[0] = fcntl(0, F_GETFD) == -1 || (fcntl(0, F_GETFD) & FD_CLOEXEC) ? '-' : 'o';
+    want[2] = fcntl(2, F_GETFD) == -1 || (fcntl(2, F_GETFD) & FD_CLOEXEC) ? '-' : 'o';
+    assert_int_equal(want[keep[0]], 'o');
+    assert_int_equal(want[drop[0]], '-');
+    assert_string_equal(rep, want);
+    wp_close_pipe(keep);
+    wp_close_pipe(drop);
+}
+
+static void file_actions_dup2_close_and_dup2_onto_itself(void **state)
+{
+    int a[2], b[2];
+    char rep[32];
+    posix_spawn_file_actions_t fa;
+    (void)state;
+    wp_pipe(a, O_CLOEXEC);
+    wp_pipe(b, 0);
+    assert_true(b[1] < 20);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, a[0], 20), 0); /* new fd 20 */
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, a[1], a[1]), 0); /* clears CLOEXEC */
+    assert_int_equal(posix_spawn_file_actions_addclose(&fa, b[0]), 0);
+    assert_int_equal(posix_spawn_file_actions_addclose(&fa, 25), 0); /* not open: ignored */
+    child_fds(&fa, 22, rep, 0);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(rep[20], 'o');
+    assert_int_equal(rep[21], '-');
+    assert_int_equal(rep[a[0]], '-');
+    assert_int_equal(rep[a[1]], 'o');
+    assert_int_equal(rep[b[0]], '-');
+    assert_int_equal(rep[b[1]], 'o');
+    wp_close_pipe(a);
+    wp_close_pipe(b);
+}
+
+static void fd_above_2_is_usable_in_the_child(void **state)
+{
+    int p[2];
+    char buf[16] = { 0 };
+    char *args[] = { "echo", "7", "hello fd 7", NULL };
+    posix_spawn_file_actions_t fa;
+    (void)state;
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 7), 0);
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    wp_read_exact(p[0], buf, 10);
+    assert_string_equal(buf, "hello fd 7");
+    assert_rc(read(p[0], buf, 1), 0);
+    wp_close(p[0]);
+    assert_int_equal(su_reap(pid), 0);
+}
+
+static void addopen_gives_the_child_a_file(void **state)
+{
+    char path[64], buf[32] = { 0 };
+    char *args[] = { "echo", "5", "into a file", NULL };
+    posix_spawn_file_actions_t fa;
+    int fd;
+    (void)state;
+    snprintf(path, sizeof path, "wp-spawn-open-%d.txt", (int)getpid());
+    unlink(path);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 5, path, O_WRONLY | O_CREAT | O_TRUNC,
+                                                      0644), 0);
+    assert_int_equal(su_reap(su_spawn(&fa, NULL, args)), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_rc(read(fd, buf, sizeof buf), 11);
+    assert_string_equal(buf, "into a file");
+    close(fd);
+    unlink(path);
+}
+
+static void addopen_dev_null_as_stdin_reads_eof(void **state)
+{
+    char *args[] = { "cat", NULL };
+    posix_spawn_file_actions_t fa;
+    size_t len;
+    int status;
+    (void)state;
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0), 0);
+    free(su_run(&fa, args, &len, &status));
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(status, 0);
+    assert_int_equal(len, 0);
+}
+
+static void pipes_on_stdin_and_stdout_carry_data(void **state)
+{
+    int in[2], out[2];
+    char *args[] = { "cat", NULL };
+    posix_spawn_file_actions_t fa;
+    size_t len;
+    (void)state;
+    wp_pipe(in, O_CLOEXEC);
+    wp_pipe(out, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, in[0], 0), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out[1], 1), 0);
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(in[0]);
+    wp_close(out[1]);
+    assert_rc(write(in[1], "through the child\n", 18), 18);
+    wp_close(in[1]);
+    char *got = su_read_all(out[0], &len);
+    wp_close(out[0]);
+    assert_int_equal(len, 18);
+    assert_string_equal(got, "through the child\n");
+    free(got);
+    assert_int_equal(su_reap(pid), 0);
+}
+
+/* An ordinary child gets synchronous pipe ends in the common case: a fresh pipe, one end
+ * dup2'ed onto 0/1/2, the parent's copy closed after the spawn. */
+static void fresh_pipe_ends_reach_the_child_synchronous(void **state)
+{
+#ifdef _WIN32
+    int in[2], out[2];
+    char *args[] = { "fds", "3", "2", NULL };
+    posix_spawn_file_actions_t fa;
+    char buf[8] = { 0 };
+    int err[2];
+    (void)state;
+    wp_pipe(in, O_CLOEXEC);
+    wp_pipe(out, O_CLOEXEC);
+    wp_pipe(err, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, in[0], 0), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out[1], 1), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, err[1], 2), 0);
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(in[0]);
+    wp_close(out[1]);
+    wp_close(err[1]);
+    wp_close(in[1]);
+    wp_read_exact(err[0], buf, 4);
+    assert_string_equal(buf, "sss\n");
+    assert_rc(read(out[0], buf, 1), 0);
+    assert_int_equal(su_reap(pid), 0);
+    wp_close(out[0]);
+    wp_close(err[0]);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
+/* A pipe the parent has already used cannot be swapped: the child gets the overlapped end. */
+static void used_pipe_ends_still_work_in_the_child(void **state)
+{
+    int p[2];
+    char buf[8];
+    char *args[] = { "echo", "1", "ok", NULL };
+    posix_spawn_file_actions_t fa;
+    (void)state;
+    wp_pipe(p, O_CLOEXEC);
+    assert_rc(write(p[1], "x", 1), 1);
+    assert_rc(read(p[0], buf, 1), 1);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    wp_read_exact(p[0], buf, 2);
+    assert_memory_equal(buf, "ok", 2);
+    assert_rc(read(p[0], buf, 1), 0);
+    wp_close(p[0]);
+    assert_int_equal(su_reap(pid), 0);
+}
+
+/* The parent keeps using both ends of a pipe whose child end was swapped. */
+static void parent_keeps_using_a_swapped_pipe(void **state)
+{
+    int p[2];
+    char buf[8];
+    char *args[] = { "echo", "1", "cd", NULL };
+    posix_spawn_file_actions_t fa;
+    (void)state;
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(su_reap(pid), 0);
+    assert_rc(write(p[1], "ab", 2), 2);
+    wp_read_exact(p[0], buf, 4);
+    assert_memory_equal(buf, "cdab", 4);
+    wp_close(p[1]);
+    assert_rc(read(p[0], buf, 1), 0);
+    wp_close(p[0]);
+}
+
+static void addchdir_sets_the_childs_directory(void **state)
+{
+    char dir[128], *cwd_before;
+    char *args[] = { "cwd", NULL };
+    posix_spawn_file_actions_t fa;
+    size_t len;
+    int status;
+    (void)state;
+    snprintf(dir, sizeof dir, "wp-spawn-dir-%d", (int)getpid());
+    assert_int_equal(mkdir(dir, 0755), 0);
+    cwd_before = getcwd(NULL, 0);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addchdir_np(&fa, dir), 0);
+    char *out = su_run(&fa, args, &len, &status);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(status, 0);
+    char want[4200];
+    snprintf(want, sizeof want, "%s%c%s", cwd_before,
+#ifdef _WIN32
+             '\\',
+#else
+             '/',
+#endif
+             dir);
+    assert_string_equal(out, want);
+    free(out);
+    free(cwd_before);
+    rmdir(dir);
+}
+
+/* ---- errors ---- */
+
+static void missing_program_is_enoent(void **state)
+{
+    char *argv[] = { "nope", NULL };
+    pid_t pid = 12345;
+    (void)state;
+    assert_int_equal(posix_spawn(&pid, "./no-such-program-here", NULL, NULL, argv, environ),
+                     ENOENT);
+    assert_int_equal(posix_spawnp(&pid, "no-such-program-here", NULL, NULL, argv, environ),
+                     ENOENT);
+}
+
+static void directory_is_eacces(void **state)
+{
+    char *argv[] = { "dir", NULL };
+    pid_t pid;
+    (void)state;
+    assert_int_equal(mkdir("wp-spawn-isdir", 0755), 0);
+    assert_int_equal(posix_spawn(&pid, "./wp-spawn-isdir", NULL, NULL, argv, environ), EACCES);
+    rmdir("wp-spawn-isdir");
+}
+
+static void garbage_program_is_enoexec(void **state)
+{
+    char *argv[] = { "garbage", NULL };
+    char path[64];
+    pid_t pid;
+    (void)state;
+    snprintf(path, sizeof path, "./wp-garbage-%d%s", (int)getpid(), SU_EXE);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    assert_true(fd >= 0);
+    char junk[512];
+    memset(junk, 0x5a, sizeof junk);
+    assert_rc(write(fd, junk, sizeof junk), 512);
+    close(fd);
+    assert_int_equal(posix_spawn(&pid, path, NULL, NULL, argv, environ), ENOEXEC);
+    unlink(path);
+}
+
+static void bad_fd_in_an_action_is_ebadf(void **state)
+{
+    char *args[] = { "exit", "0", NULL };
+    char *argv[64];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int closed = wp_lowest_free_fd(10);
+    (void)state;
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, -1, 1), EBADF);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, 1, -1), EBADF);
+    assert_int_equal(posix_spawn_file_actions_addclose(&fa, -1), EBADF);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, -1, "x", O_RDONLY, 0), EBADF);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, closed, 1), 0);
+    su_argv(argv, args);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), EBADF);
+    posix_spawn_file_actions_destroy(&fa);
+}
+
+static void failing_addopen_fails_the_spawn(void **state)
+{
+    char *args[] = { "exit", "0", NULL };
+    char *argv[64];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    (void)state;
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 3, "no-such-dir/x", O_RDONLY, 0), 0);
+    su_argv(argv, args);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), ENOENT);
+    posix_spawn_file_actions_destroy(&fa);
+}
+
+static void spawnattr_flags_round_trip_and_reject_unknown_bits(void **state)
+{
+    posix_spawnattr_t attr;
+    short flags = -1;
+    pid_t pg = -1;
+    sigset_t set, got;
+    (void)state;
+    assert_int_equal(posix_spawnattr_init(&attr), 0);
+    assert_int_equal(posix_spawnattr_getflags(&attr, &flags), 0);
+    assert_int_equal(flags, 0);
+    assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
+                                                         | POSIX_SPAWN_SETSIGDEF), 0);
+    assert_int_equal(posix_spawnattr_getflags(&attr, &flags), 0);
+    assert_int_equal(flags, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    assert_int_equal(posix_spawnattr_setflags(&attr, 0x4000), EINVAL);
+    assert_int_equal(posix_spawnattr_getpgroup(&attr, &pg), 0);
+    assert_int_equal(pg, 0);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    assert_int_equal(posix_spawnattr_setsigmask(&attr, &set), 0);
+    assert_int_equal(posix_spawnattr_getsigmask(&attr, &got), 0);
+    assert_int_equal(sigismember(&got, SIGTERM), 1);
+    assert_int_equal(posix_spawnattr_setsigdefault(&attr, &set), 0);
+    assert_int_equal(posix_spawnattr_getsigdefault(&attr, &got), 0);
+    assert_int_equal(sigismember(&got, SIGTERM), 1);
+    /* A spawn with all of them set works. */
+    char *args[] = { "exit", "3", NULL };
+    assert_int_equal(WEXITSTATUS(su_reap(su_spawn(NULL, &attr, args))), 3);
+    assert_int_equal(posix_spawnattr_destroy(&attr), 0);
+}
+
+/* ---- program search ---- */
+
+static void spawnp_searches_path_and_slash_names_are_not_searched(void **state)
+{
+    char dir[4096], *old, *slash;
+    char *argv[] = { "child", "exit", "7", NULL };
+    pid_t pid;
+    (void)state;
+    strcpy(dir, su_child());
+    slash = strrchr(dir, '/');
+#ifdef _WIN32
+    char *bs = strrchr(dir, '\\');
+    if (!slash || (bs && bs > slash))
+        slash = bs;
+#endif
+    *slash = 0;
+    old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    char path[4200];
+#ifdef _WIN32
+    snprintf(path, sizeof path, "C:\\nonexistent-wp;%s", dir);
+#else
+    snprintf(path, sizeof path, "/nonexistent-wp:%s", dir);
+#endif
+    setenv("PATH", path, 1);
+    assert_int_equal(posix_spawnp(&pid, "child", NULL, NULL, argv, environ), 0);
+    assert_int_equal(WEXITSTATUS(su_reap(pid)), 7);
+    /* A name with a slash is a path: "sub/child" is not looked up in PATH. */
+    assert_int_equal(posix_spawnp(&pid, "wp-no-dir/child", NULL, NULL, argv, environ), ENOENT);
+    if (old)
+        setenv("PATH", old, 1);
+    free(old);
+}
+
+static void spawn_of_a_path_without_extension_finds_the_program(void **state)
+{
+    char path[4096];
+    char *argv[] = { "child", "exit", "9", NULL };
+    pid_t pid;
+    (void)state;
+    strcpy(path, su_child());
+#ifdef _WIN32
+    path[strlen(path) - 4] = 0; /* without .exe */
+#endif
+    assert_int_equal(posix_spawn(&pid, path, NULL, NULL, argv, environ), 0);
+    assert_int_equal(WEXITSTATUS(su_reap(pid)), 9);
+}
+
+/* ---- batch files (Windows) ---- */
+
+static void batch_files_get_safe_arguments_or_einval(void **state)
+{
+#ifdef _WIN32
+    const char *bat = "wp-spawn-test.bat";
+    FILE *f = fopen(bat, "w");
+    char *ok[] = { (char *)bat, "one", "two words", "a&b", NULL };
+    char *bad1[] = { (char *)bat, "x\" & echo INJECTED", NULL };
+    char *bad2[] = { (char *)bat, "%PATH%", NULL };
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int p[2];
+    size_t len;
+    (void)state;
+    assert_non_null(f);
+    fputs("@echo off\r\necho %1 %2 %3\r\n", f);
+    fclose(f);
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    assert_int_equal(posix_spawn(&pid, bat, &fa, NULL, ok, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    char *out = su_read_all(p[0], &len);
+    wp_close(p[0]);
+    assert_int_equal(su_reap(pid), 0);
+    assert_string_equal(out, "one \"two words\" \"a&b\"\r\n");
+    free(out);
+    assert_int_equal(posix_spawn(&pid, bat, NULL, NULL, bad1, environ), EINVAL);
+    assert_int_equal(posix_spawn(&pid, bat, NULL, NULL, bad2, environ), EINVAL);
+    unlink(bat);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
+/* ---- concurrency and leaks ---- */
+
+struct racer { int quick; int ok; };
+
+/* One thread's child writes and exits at once; its EOF must not wait for the other thread's
+ * long-lived children, which would hold the pipe if they inherited it. */
+static void *race_thread(void *arg)
+{
+    struct racer *r = arg;
+    for (int i = 0; i < 6; i++) {
+        char *quick[] = { "echo", "1", "q", NULL };
+        char *slow[] = { "sleep", "1500", NULL };
+        int p[2];
+        char buf[4];
+        posix_spawn_file_actions_t fa;
+        char *argv[64];
+        pid_t pid;
+        if (pipe2(p, O_CLOEXEC) != 0)
+            return NULL;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+        su_argv(argv, r->quick ? quick : slow);
+        if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+            return NULL;
+        posix_spawn_file_actions_destroy(&fa);
+        close(p[1]);
+        if (r->quick) {
+            time_t t0 = time(NULL);
+            int n = 0;
+            while (read(p[0], buf, 1) == 1)
+                n++;
+            if (n == 1 && time(NULL) - t0 < 2)
+                r->ok++;
+        }
+        close(p[0]);
+        int st;
+        waitpid(pid, &st, 0);
+        if (!r->quick)
+            r->ok++;
+    }
+    return NULL;
+}
+
+static void concurrent_spawns_do_not_leak_into_each_others_children(void **state)
+{
+    pthread_t a, b;
+    struct racer quick = { 1, 0 }, slow = { 0, 0 };
+    (void)state;
+    assert_int_equal(pthread_create(&a, NULL, race_thread, &quick), 0);
+    assert_int_equal(pthread_create(&b, NULL, race_thread, &slow), 0);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    assert_int_equal(quick.ok, 6);
+    assert_int_equal(slow.ok, 6);
+}
+
+static void spawn_and_reap_with_pipes_leaks_nothing(void **state)
+{
+    char *args[] = { "cat", NULL };
+    long before;
+    int cycles = getenv("WINPIPE_SPAWN_CYCLES") ? atoi(getenv("WINPIPE_SPAWN_CYCLES")) : 500;
+    (void)state;
+    wp_watchdog_arm("spawn_and_reap_with_pipes_leaks_nothing", 600);
+    /* One cycle first: lazily made process-wide objects (thread pool, pipe root) are no leak. */
+    for (int i = 0; i <= cycles; i++) {
+        int in[2], out[2];
+        char buf[4];
+        posix_spawn_file_actions_t fa;
+        if (i == 1)
+            before = wp_open_count();
+        wp_pipe(in, O_CLOEXEC);
+        wp_pipe(out, O_CLOEXEC);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        pid_t pid = su_spawn(&fa, NULL, args);
+        posix_spawn_file_actions_destroy(&fa);
+        wp_close(in[0]);
+        wp_close(out[1]);
+        assert_rc(write(in[1], "z", 1), 1);
+        wp_close(in[1]);
+        wp_read_exact(out[0], buf, 1);
+        wp_close(out[0]);
+        assert_int_equal(su_reap(pid), 0);
+    }
+    assert_int_equal(wp_open_count(), before);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        WP_TEST(argv_reaches_the_child_exactly_for_hard_cases),
+        WP_TEST(argv_round_trips_for_generated_vectors),
+        WP_TEST(envp_reaches_the_child_exactly),
+        WP_TEST(empty_envp_gives_an_empty_environment),
+        WP_TEST(environ_passes_the_parents_environment),
+        WP_TEST(child_gets_exactly_the_fds_without_cloexec),
+        WP_TEST(file_actions_dup2_close_and_dup2_onto_itself),
+        WP_TEST(fd_above_2_is_usable_in_the_child),
+        WP_TEST(addopen_gives_the_child_a_file),
+        WP_TEST(addopen_dev_null_as_stdin_reads_eof),
+        WP_TEST(pipes_on_stdin_and_stdout_carry_data),
+        WP_TEST(fresh_pipe_ends_reach_the_child_synchronous),
+        WP_TEST(used_pipe_ends_still_work_in_the_child),
+        WP_TEST(parent_keeps_using_a_swapped_pipe),
+        WP_TEST(addchdir_sets_the_childs_directory),
+        WP_TEST(missing_program_is_enoent),
+        WP_TEST(directory_is_eacces),
+        WP_TEST(garbage_program_is_enoexec),
+        WP_TEST(bad_fd_in_an_action_is_ebadf),
+        WP_TEST(failing_addopen_fails_the_spawn),
+        WP_TEST(spawnattr_flags_round_trip_and_reject_unknown_bits),
+        WP_TEST(spawnp_searches_path_and_slash_names_are_not_searched),
+        WP_TEST(spawn_of_a_path_without_extension_finds_the_program),
+        WP_TEST(batch_files_get_safe_arguments_or_einval),
+        WP_TEST(concurrent_spawns_do_not_leak_into_each_others_children),
+        WP_TEST(spawn_and_reap_with_pipes_leaks_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

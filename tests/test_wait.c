@@ -1,0 +1,225 @@
+/* test_wait: waitpid/wait status encoding, WNOHANG, ECHILD, waitpid(-1) over more than 64
+ * children, kill() with SIGTERM/SIGKILL/SIGINT/0, and SIGPIPE's default action in a child. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "helper.h"
+#include "spawn_util.h"
+
+#ifdef _WIN32
+#include <winpipe.h>
+#endif
+
+static pid_t start(const char *cmd, const char *arg)
+{
+    char *args[] = { (char *)cmd, (char *)arg, NULL };
+    return su_spawn(NULL, NULL, args);
+}
+
+static void exit_codes_are_wexitstatus_low_8_bits(void **state)
+{
+    static const char *codes[] = { "0", "1", "42", "255", "256", "257" };
+    static const int want[] = { 0, 1, 42, 255, 0, 1 };
+    (void)state;
+    for (int i = 0; i < 6; i++) {
+        int st = su_reap(start("exit", codes[i]));
+        assert_true(WIFEXITED(st));
+        assert_false(WIFSIGNALED(st));
+        assert_int_equal(WEXITSTATUS(st), want[i]);
+    }
+}
+
+static void crash_is_wifsignaled_sigsegv(void **state)
+{
+    (void)state;
+    int st = su_reap(start("crash", NULL));
+    assert_false(WIFEXITED(st));
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGSEGV);
+}
+
+static void exact_exit_code_is_reachable(void **state)
+{
+#ifdef _WIN32
+    unsigned int code = 0;
+    int st;
+    (void)state;
+    pid_t pid = start("exit", "0xFFFFFFFF");
+    assert_rc(winpipe_waitpid_exit_code(pid, &st, 0, &code), pid);
+    assert_int_equal(code, 0xFFFFFFFFu);
+    assert_int_equal(WEXITSTATUS(st), 255);
+    pid = start("crash", NULL);
+    assert_rc(winpipe_waitpid_exit_code(pid, &st, 0, &code), pid);
+    assert_int_equal(code, 0xC0000005u);
+    pid = start("exit", "0xC000013A");
+    assert_rc(winpipe_waitpid_exit_code(pid, &st, 0, &code), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGINT);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
+static void wnohang_returns_0_while_running_then_the_pid(void **state)
+{
+    int st = -1;
+    (void)state;
+    pid_t pid = start("sleep", "300");
+    assert_rc(waitpid(pid, &st, WNOHANG), 0);
+    assert_int_equal(st, -1);
+    assert_rc(waitpid(pid, &st, 0), pid);
+    assert_int_equal(st, 0);
+}
+
+static void echild_for_unknown_and_reaped_pids(void **state)
+{
+    int st;
+    (void)state;
+    assert_errno(waitpid(-1, &st, WNOHANG), ECHILD);
+    assert_errno(waitpid(-1, &st, 0), ECHILD);
+    pid_t pid = start("exit", "0");
+    su_reap(pid);
+    assert_errno(waitpid(pid, &st, 0), ECHILD);
+    assert_errno(waitpid(pid, &st, WNOHANG), ECHILD);
+    assert_errno(wait(&st), ECHILD);
+}
+
+static void bad_options_are_einval(void **state)
+{
+    int st;
+    (void)state;
+    pid_t pid = start("exit", "0");
+    assert_errno(waitpid(pid, &st, 0x4000), EINVAL);
+    su_reap(pid);
+}
+
+#define MANY 70
+
+static void waitpid_any_reaps_more_than_64_children_each_once(void **state)
+{
+    pid_t pids[MANY];
+    int seen[MANY] = { 0 }, st;
+    char code[8];
+    (void)state;
+    for (int i = 0; i < MANY; i++) {
+        snprintf(code, sizeof code, "%d", i);
+        pids[i] = start("exit", code);
+    }
+    for (int n = 0; n < MANY; n++) {
+        pid_t pid = waitpid(-1, &st, 0);
+        int i;
+        for (i = 0; i < MANY && pids[i] != pid; i++)
+            ;
+        if (i == MANY)
+            fail_msg("waitpid(-1) returned %ld (errno %d)", (long)pid, errno);
+        assert_int_equal(seen[i], 0);
+        seen[i] = 1;
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), i);
+    }
+    assert_errno(waitpid(-1, &st, 0), ECHILD);
+}
+
+static void kill_sigterm_and_sigkill_are_wtermsig(void **state)
+{
+    static const int sigs[] = { SIGTERM, SIGKILL };
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        pid_t pid = start("sleep", "30000");
+        assert_ok(kill(pid, sigs[i]));
+        int st = su_reap(pid);
+        assert_true(WIFSIGNALED(st));
+        assert_int_equal(WTERMSIG(st), sigs[i]);
+    }
+}
+
+static void kill_0_checks_existence(void **state)
+{
+    (void)state;
+    pid_t pid = start("exit", "0");
+    /* A zombie still exists. */
+    wp_sleep_ms(300);
+    assert_ok(kill(pid, 0));
+    su_reap(pid);
+    assert_errno(kill(pid, 0), ESRCH);
+    assert_errno(kill(pid, SIGTERM), ESRCH);
+}
+
+static void kill_a_zombie_changes_nothing(void **state)
+{
+    (void)state;
+    pid_t pid = start("exit", "4");
+    wp_sleep_ms(300);
+    assert_ok(kill(pid, SIGKILL));
+    int st = su_reap(pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 4);
+}
+
+static void kill_invalid_signal_is_einval(void **state)
+{
+    (void)state;
+    pid_t pid = start("sleep", "100");
+    assert_errno(kill(pid, -1), EINVAL);
+    assert_errno(kill(pid, 1000), EINVAL);
+    su_reap(pid);
+}
+
+static void sigint_reaches_a_child_in_its_own_process_group(void **state)
+{
+    posix_spawnattr_t attr;
+    char *args[] = { "sleep", "30000", NULL };
+    (void)state;
+    assert_int_equal(posix_spawnattr_init(&attr), 0);
+    assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP), 0);
+    assert_int_equal(posix_spawnattr_setpgroup(&attr, 0), 0);
+    pid_t pid = su_spawn(NULL, &attr, args);
+    posix_spawnattr_destroy(&attr);
+    wp_sleep_ms(200);
+    assert_ok(kill(pid, SIGINT));
+    int st = su_reap(pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGINT);
+}
+
+static void sigpipe_default_action_ends_the_child_by_the_signal(void **state)
+{
+    int p[2];
+    posix_spawn_file_actions_t fa;
+    char *args[] = { "sigpipe", NULL };
+    (void)state;
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    wp_close(p[0]); /* no reader, in the parent or the child */
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    int st = su_reap(pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGPIPE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        WP_TEST(exit_codes_are_wexitstatus_low_8_bits),
+        WP_TEST(crash_is_wifsignaled_sigsegv),
+        WP_TEST(exact_exit_code_is_reachable),
+        WP_TEST(wnohang_returns_0_while_running_then_the_pid),
+        WP_TEST(echild_for_unknown_and_reaped_pids),
+        WP_TEST(bad_options_are_einval),
+        WP_TEST(waitpid_any_reaps_more_than_64_children_each_once),
+        WP_TEST(kill_sigterm_and_sigkill_are_wtermsig),
+        WP_TEST(kill_0_checks_existence),
+        WP_TEST(kill_a_zombie_changes_nothing),
+        WP_TEST(kill_invalid_signal_is_einval),
+        WP_TEST(sigint_reaches_a_child_in_its_own_process_group),
+        WP_TEST(sigpipe_default_action_ends_the_child_by_the_signal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
