@@ -64,23 +64,40 @@ int wp_fd_get_locked(int fd, struct wp_ofd **out)
     return 0;
 }
 
+void wp_fdtab_lock_shared(void)
+{
+    AcquireSRWLockShared(&wp_fdtab_srw);
+}
+
+void wp_fdtab_unlock_shared(void)
+{
+    ReleaseSRWLockShared(&wp_fdtab_srw);
+}
+
+/* The common case, an fd winpipe knows, under the shared lock: 0, or -1 to take the slow way. */
+int wp_fd_get_known_locked(int fd, struct wp_ofd **out)
+{
+    if (fd < 0 || fd >= WP_FD_MAX)
+        return -1;
+    struct wp_fdent e = wp_fdtab[fd];
+    if (!e.ofd || e.h != wp_crt_handle(fd))
+        return -1;
+    wp_ofd_ref(e.ofd);
+    *out = e.ofd;
+    return 0;
+}
+
 int wp_fd_get(int fd, struct wp_ofd **out)
 {
-    HANDLE h = wp_crt_handle(fd);
-    if (h == INVALID_HANDLE_VALUE && (fd < 0 || fd >= WP_FD_MAX))
+    if (fd < 0 || fd >= WP_FD_MAX)
         return -EBADF;
-    /* The common case, a known fd, only needs the shared lock. */
     AcquireSRWLockShared(&wp_fdtab_srw);
-    struct wp_fdent e = wp_fdtab[fd];
-    if (e.ofd && e.h == h && h != INVALID_HANDLE_VALUE) {
-        wp_ofd_ref(e.ofd);
-        ReleaseSRWLockShared(&wp_fdtab_srw);
-        *out = e.ofd;
-        return 0;
-    }
+    int r = wp_fd_get_known_locked(fd, out);
     ReleaseSRWLockShared(&wp_fdtab_srw);
+    if (r == 0)
+        return 0;
     wp_fdtab_lock();
-    int r = wp_fd_get_locked(fd, out);
+    r = wp_fd_get_locked(fd, out);
     wp_fdtab_unlock();
     return r;
 }

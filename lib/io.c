@@ -29,7 +29,7 @@ static int wp_io__is_broken(DWORD err)
 
 /* The probe's state machine, shared by non-blocking read() and poll(). Returns 1 when data or
  * EOF is there (*err: 0 for data, else the Win32 error a read would get), 0 while the pipe is
- * empty. The result stays DONE until a read consumes it. Caller holds rd_lock. */
+ * empty. The result stays DONE until a read consumes it. Caller holds probe_lock. */
 int wp_probe(struct wp_ofd *ofd, DWORD *err)
 {
     static char none;
@@ -64,10 +64,14 @@ int wp_probe(struct wp_ofd *ofd, DWORD *err)
 static int wp_io__probe(struct wp_ofd *ofd)
 {
     DWORD err;
-    if (!wp_probe(ofd, &err))
-        return -EAGAIN;
-    ofd->probe.state = WP_OP_IDLE;
-    return 0;
+    int r = -EAGAIN;
+    AcquireSRWLockExclusive(&ofd->probe_lock);
+    if (wp_probe(ofd, &err)) {
+        ofd->probe.state = WP_OP_IDLE;
+        r = 0;
+    }
+    ReleaseSRWLockExclusive(&ofd->probe_lock);
+    return r;
 }
 
 /* One overlapped read. A non-blocking caller only gets here when the probe saw data; if another
@@ -118,8 +122,12 @@ static ssize_t wp_io__read_async(struct wp_ofd *ofd, void *buf, size_t n)
     r = buf ? wp_io__read_async_once(ofd, buf, wp_io__clamp(n, WP_IO_MAX), nonblock) : -EFAULT;
     /* Reads complete in order: a probe issued before this read has completed by now, and what
      * it saw is this read's. Forget it, or poll() would report data already taken. */
-    if (r > 0 && ofd->probe.state != WP_OP_IDLE && HasOverlappedIoCompleted(&ofd->probe.ov))
-        ofd->probe.state = WP_OP_IDLE;
+    if (r > 0) {
+        AcquireSRWLockExclusive(&ofd->probe_lock);
+        if (ofd->probe.state != WP_OP_IDLE && HasOverlappedIoCompleted(&ofd->probe.ov))
+            ofd->probe.state = WP_OP_IDLE;
+        ReleaseSRWLockExclusive(&ofd->probe_lock);
+    }
     ReleaseSRWLockExclusive(&ofd->rd_lock);
     return r;
 }

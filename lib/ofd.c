@@ -18,16 +18,26 @@ struct wp_ofd *wp_ofd_new(enum wp_kind kind, HANDLE h, int accmode, int nonblock
     ofd->accmode = accmode;
     ofd->nonblock = nonblock;
     InitializeSRWLock(&ofd->rd_lock);
+    InitializeSRWLock(&ofd->probe_lock);
     InitializeSRWLock(&ofd->wr_lock);
     return ofd;
 }
 
-/* Events are made on first use: most descriptions never need all of them. */
+/* Events are made on first use (most descriptions never need all of them), by whichever thread
+ * comes first: poll() may ask outside the locks that guard the operations. */
 HANDLE wp_ofd_event(HANDLE *slot)
 {
-    if (!*slot)
-        *slot = CreateEventW(NULL, TRUE, FALSE, NULL);
-    return *slot;
+    HANDLE ev = *(HANDLE volatile *)slot;
+    if (ev)
+        return ev;
+    if (!(ev = CreateEventW(NULL, TRUE, FALSE, NULL)))
+        return NULL;
+    HANDLE had = InterlockedCompareExchangePointer(slot, ev, NULL);
+    if (had) {
+        CloseHandle(ev);
+        return had;
+    }
+    return ev;
 }
 
 static int wp_ofd__accmode(HANDLE h)

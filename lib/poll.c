@@ -3,15 +3,20 @@
  *
  * Windows cannot wait on a pipe handle (it is always signalled), so readiness comes from
  * operations: an overlapped pipe end's probe (a pending zero-byte read, io.c) and its write-behind
- * complete to one process-wide I/O completion port, and those completions are poll()'s wake-ups.
- * Probes persist between calls and are re-armed only after a read consumed them, so a call costs
- * system calls for the fds that are ready, not for those watched. Other kinds get their
- * wake-ups posted to the same port: console input and socket events through thread-pool waits,
- * synchronous pipes through a thread blocked in a zero-byte read.
+ * signal an event when they complete. Probes persist between calls and are re-armed only after a
+ * read consumed them, so a check costs system calls only for fds that are ready. Each fd that is
+ * not ready names one handle that will be signalled when it may be ("wake"): the probe's event,
+ * the write-behind's, a socket's WSAEventSelect event, the console input handle, or the thread
+ * blocked in a zero-byte read of a synchronous pipe.
  *
- * Several threads may poll at once; the port is not theirs alone. One of them (the leader) waits
- * on the port; the others sleep on a condition variable; every packet the leader takes advances an
- * epoch and wakes them all, and each re-checks its own fds. */
+ * Two ways to sleep on them:
+ *  - up to 64 wakes, none of them already on the port: WaitForMultipleObjects on the wakes, the
+ *    cheapest wait there is (one request to Wine's server against three for a port);
+ *  - otherwise one process-wide I/O completion port: overlapped ends join it and their
+ *    completions post packets; other wakes are bridged to it by thread-pool waits. Then there is
+ *    no limit on fds, and a call's cost grows with the ready fds, not the watched ones. The port
+ *    is not one call's alone: one polling thread (the leader) waits on it, the others sleep on a
+ *    condition variable, and every packet advances an epoch and wakes them all to check again. */
 #include "winpipe-internal.h"
 #include <poll.h>
 
@@ -35,7 +40,8 @@ struct wp_syncwatch {
 /* One fd's part of a call: what the call holds and must undo. */
 struct wp_pollent {
     struct wp_ofd *ofd;
-    HANDLE wait;      /* thread-pool wait posting to the port */
+    HANDLE wake;      /* not ready: signalled when it may be (NULL: news comes as a port packet) */
+    HANDLE wait;      /* port mode: thread-pool wait bridging wake to the port */
     HANDLE sock_ev;   /* socket: WSAEventSelect's event */
     struct wp_syncwatch *sw;
 };
@@ -81,15 +87,19 @@ static int wp_poll__pipe_closing(HANDLE h)
     return info.state == 4;
 }
 
-static short wp_poll__async_read(struct wp_ofd *ofd, short events)
+/* Not ready: *wake is the probe's event, which its completion signals. */
+static short wp_poll__async_read(struct wp_ofd *ofd, short events, HANDLE *wake)
 {
     DWORD err;
-    int ready;
-    /* A reader blocked in another thread holds the lock: to it the pipe is empty too. */
-    if (!TryAcquireSRWLockExclusive(&ofd->rd_lock))
+    *wake = ofd->probe.ov.hEvent;
+    /* The common case of a large set, an idle pipe whose probe pends, needs no lock: a state
+     * read stale only sends this call to its wait, which the probe's completion ends. */
+    if (ofd->probe.state == WP_OP_PENDING && !HasOverlappedIoCompleted(&ofd->probe.ov))
         return 0;
-    ready = wp_probe(ofd, &err);
-    ReleaseSRWLockExclusive(&ofd->rd_lock);
+    AcquireSRWLockExclusive(&ofd->probe_lock);
+    int ready = wp_probe(ofd, &err);
+    *wake = ofd->probe.ov.hEvent;
+    ReleaseSRWLockExclusive(&ofd->probe_lock);
     if (!ready)
         return 0;
     if (err == 0) /* data; POSIX adds POLLHUP when no writer is left */
@@ -99,9 +109,14 @@ static short wp_poll__async_read(struct wp_ofd *ofd, short events)
     return POLLERR;
 }
 
-static short wp_poll__async_write(struct wp_ofd *ofd, short events)
+/* Not ready: *wake is wr_ev, which the pending write — write-behind or another thread's blocking
+ * write — signals when it completes. */
+static short wp_poll__async_write(struct wp_ofd *ofd, short events, HANDLE *wake)
 {
     int busy = 1;
+    *wake = ofd->wr_ev;
+    if (ofd->wb.state == WP_OP_PENDING && !HasOverlappedIoCompleted(&ofd->wb.ov))
+        return 0; /* as for the probe: no lock needed to see it still pends */
     if (TryAcquireSRWLockExclusive(&ofd->wr_lock)) {
         if (ofd->wb.state == WP_OP_PENDING && HasOverlappedIoCompleted(&ofd->wb.ov))
             wp_wb_reap(ofd);
@@ -123,8 +138,7 @@ static short wp_poll__async_write(struct wp_ofd *ofd, short events)
 static void wp_poll__reissue_probe(struct wp_ofd *ofd)
 {
     DWORD n;
-    if (!TryAcquireSRWLockExclusive(&ofd->rd_lock))
-        return;
+    AcquireSRWLockExclusive(&ofd->probe_lock);
     if (ofd->probe.state == WP_OP_PENDING) {
         CancelIoEx(ofd->h, &ofd->probe.ov);
         if (GetOverlappedResult(ofd->h, &ofd->probe.ov, &n, TRUE))
@@ -133,7 +147,7 @@ static void wp_poll__reissue_probe(struct wp_ofd *ofd)
             ofd->probe.err = GetLastError();
         ofd->probe.state = ofd->probe.err == ERROR_OPERATION_ABORTED ? WP_OP_IDLE : WP_OP_DONE;
     }
-    ReleaseSRWLockExclusive(&ofd->rd_lock);
+    ReleaseSRWLockExclusive(&ofd->probe_lock);
 }
 
 static void wp_poll__join_port(struct wp_ofd *ofd)
@@ -143,25 +157,30 @@ static void wp_poll__join_port(struct wp_ofd *ofd)
         wp_poll__reissue_probe(ofd);
 }
 
-static short wp_poll__async(struct wp_pollent *e, short events)
+static short wp_poll__async(struct wp_pollent *e, short events, int port)
 {
     struct wp_ofd *ofd = e->ofd;
+    HANDLE rd_wake = NULL, wr_wake = NULL;
     short r = 0;
-    if (ofd->port_state == 0)
+    if (port && ofd->port_state == 0)
         wp_poll__join_port(ofd);
+    if (!wp_ofd_event(&ofd->wr_ev) || !wp_ofd_event(&ofd->probe.ov.hEvent))
+        return POLLERR; /* no event to be had: say so rather than sleep with nothing to wake it */
     if (ofd->accmode != O_WRONLY)
-        r |= wp_poll__async_read(ofd, events);
+        r |= wp_poll__async_read(ofd, events, &rd_wake);
     if (ofd->accmode != O_RDONLY)
-        r |= wp_poll__async_write(ofd, events);
+        r |= wp_poll__async_write(ofd, events, &wr_wake);
     if (r)
         return r;
-    /* Operations that will post no packet wake this call through their events instead: all of
-     * a handle already on another port (an end inherited, with its file object, from a parent
-     * that polled it), and a write-behind issued before the handle joined. */
-    if (ofd->port_state < 0 && ofd->probe.state == WP_OP_PENDING)
-        wp_poll__bridge(e, ofd->probe.ov.hEvent);
-    else if (ofd->wb.state == WP_OP_PENDING && (ofd->port_state < 0 || !ofd->wb.on_port))
-        wp_poll__bridge(e, ofd->wr_ev);
+    /* On the port, the probe's and a write-behind's completions post packets — except on a
+     * handle already on another port (an end inherited, with its file object, from a parent
+     * that polled it), and for a write-behind issued before the handle joined, or a blocking
+     * write (its completion is kept off the port): those wake through their events. */
+    int posts = port && ofd->port_state > 0;
+    if (rd_wake)
+        e->wake = posts ? NULL : rd_wake;
+    else
+        e->wake = posts && ofd->wb.state == WP_OP_PENDING && ofd->wb.on_port ? NULL : wr_wake;
     return 0;
 }
 
@@ -170,26 +189,7 @@ static DWORD WINAPI wp_poll__sync_watch(LPVOID arg)
     static char none;
     DWORD n;
     ReadFile(((struct wp_syncwatch *)arg)->h, &none, 0, &n, NULL);
-    PostQueuedCompletionStatus(wp_port, 0, 0, NULL);
-    return 0;
-}
-
-static short wp_poll__sync(struct wp_pollent *e, int fd, short events)
-{
-    HANDLE h = wp_crt_handle(fd);
-    DWORD avail;
-    if (e->ofd->accmode == O_WRONLY) /* a synchronous write blocks: see compat-docs */
-        return (events & WP_POLLOUT_BITS) | (wp_poll__pipe_closing(h) ? POLLERR : 0);
-    if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
-        return POLLHUP;
-    if (avail)
-        return events & WP_POLLIN_BITS;
-    if (!e->sw && (e->sw = calloc(1, sizeof *e->sw))) {
-        if (DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &e->sw->h, 0, FALSE,
-                            DUPLICATE_SAME_ACCESS))
-            e->sw->thread = CreateThread(NULL, 0, wp_poll__sync_watch, e->sw, 0, NULL);
-    }
-    return 0;
+    return 0; /* the thread's end is the wake */
 }
 
 static void wp_poll__sync_end(struct wp_syncwatch *sw)
@@ -203,6 +203,30 @@ static void wp_poll__sync_end(struct wp_syncwatch *sw)
     if (sw->h)
         CloseHandle(sw->h);
     free(sw);
+}
+
+static short wp_poll__sync(struct wp_pollent *e, int fd, short events)
+{
+    HANDLE h = wp_crt_handle(fd);
+    DWORD avail;
+    if (e->ofd->accmode == O_WRONLY) /* a synchronous write blocks: see compat-docs */
+        return (events & WP_POLLOUT_BITS) | (wp_poll__pipe_closing(h) ? POLLERR : 0);
+    if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
+        return POLLHUP;
+    if (avail)
+        return events & WP_POLLIN_BITS;
+    /* A watcher whose read returned saw data someone else took: start another. */
+    if (e->sw && (!e->sw->thread || WaitForSingleObject(e->sw->thread, 0) == WAIT_OBJECT_0)) {
+        wp_poll__sync_end(e->sw);
+        e->sw = NULL;
+    }
+    if (!e->sw && (e->sw = calloc(1, sizeof *e->sw))) {
+        if (DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &e->sw->h, 0, FALSE,
+                            DUPLICATE_SAME_ACCESS))
+            e->sw->thread = CreateThread(NULL, 0, wp_poll__sync_watch, e->sw, 0, NULL);
+    }
+    e->wake = e->sw ? e->sw->thread : NULL;
+    return 0;
 }
 
 /* POSIX: console input is readable when a key press is waiting. Other input events (focus,
@@ -227,7 +251,7 @@ static short wp_poll__console(struct wp_pollent *e, int fd, short events)
         return events & WP_POLLOUT_BITS;
     if (wp_poll__console_has_key(h))
         return events & WP_POLLIN_BITS;
-    wp_poll__bridge(e, h);
+    e->wake = h;
     return 0;
 }
 
@@ -260,9 +284,10 @@ static short wp_poll__socket(struct wp_pollent *e, int fd, short events)
         e->sock_ev = NULL;
         return POLLERR;
     }
-    wp_poll__unbridge(e);
+    /* Level-triggered: reset, then select; Winsock signals at once what is already true. */
+    WSAResetEvent(e->sock_ev);
     WSAEventSelect(s, e->sock_ev, net);
-    wp_poll__bridge(e, e->sock_ev);
+    e->wake = e->sock_ev;
     return 0;
 }
 
@@ -277,11 +302,12 @@ static void wp_poll__socket_end(struct wp_pollent *e, int fd)
 }
 
 /* The revents of one fd now; when it is not ready, also arms its wake-up. */
-static short wp_poll__check(struct wp_pollent *e, struct pollfd *p)
+static short wp_poll__check(struct wp_pollent *e, struct pollfd *p, int port)
 {
     short ev = p->events;
+    e->wake = NULL;
     switch (e->ofd->kind) {
-    case WP_PIPE_ASYNC: return wp_poll__async(e, ev);
+    case WP_PIPE_ASYNC: return wp_poll__async(e, ev, port);
     case WP_PIPE_SYNC: return wp_poll__sync(e, p->fd, ev);
     case WP_CONSOLE: return wp_poll__console(e, p->fd, ev);
     case WP_SOCKET: return wp_poll__socket(e, p->fd, ev);
@@ -290,7 +316,7 @@ static short wp_poll__check(struct wp_pollent *e, struct pollfd *p)
     }
 }
 
-static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n)
+static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int port)
 {
     int ready = 0;
     for (nfds_t i = 0; i < n; i++) {
@@ -299,10 +325,46 @@ static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n)
         else if (!ents[i].ofd)
             fds[i].revents = POLLNVAL;
         else
-            fds[i].revents = wp_poll__check(&ents[i], &fds[i]);
+            fds[i].revents = wp_poll__check(&ents[i], &fds[i], port);
         ready += fds[i].revents != 0;
     }
     return ready;
+}
+
+/* The port is needed past 64 wakes, and for handles that joined it in an earlier call: their
+ * completions go to the port and signal no one else. */
+static int wp_poll__needs_port(struct wp_pollent *ents, nfds_t n)
+{
+    if (n > MAXIMUM_WAIT_OBJECTS)
+        return 1;
+    for (nfds_t i = 0; i < n; i++)
+        if (ents[i].ofd && ents[i].ofd->kind == WP_PIPE_ASYNC && ents[i].ofd->port_state != 0)
+            return 1;
+    return 0;
+}
+
+/* Event mode: sleeps until a wake is signalled or ms pass. */
+static void wp_poll__sleep_events(struct wp_pollent *ents, nfds_t n, DWORD ms)
+{
+    HANDLE hs[MAXIMUM_WAIT_OBJECTS];
+    DWORD k = 0;
+    for (nfds_t i = 0; i < n; i++)
+        if (ents[i].wake)
+            hs[k++] = ents[i].wake;
+    if (k)
+        WaitForMultipleObjects(k, hs, FALSE, ms);
+    else
+        Sleep(ms); /* nothing to wait for: POSIX makes poll a plain sleep */
+}
+
+/* Port mode: wakes that post no packet of their own are bridged, afresh after every check. */
+static void wp_poll__bridge_all(struct wp_pollent *ents, nfds_t n)
+{
+    for (nfds_t i = 0; i < n; i++) {
+        wp_poll__unbridge(&ents[i]);
+        if (ents[i].wake)
+            wp_poll__bridge(&ents[i], ents[i].wake);
+    }
 }
 
 static unsigned long long wp_poll__now_us(void)
@@ -332,9 +394,12 @@ static void wp_poll__sleep(unsigned long long seen_epoch, DWORD ms)
     wp_poll_leader = 1;
     ReleaseSRWLockExclusive(&wp_poll_lock);
 
-    OVERLAPPED_ENTRY got[64];
-    ULONG n = 0;
-    BOOL any = GetQueuedCompletionStatusEx(wp_port, got, 64, &n, ms, FALSE) && n > 0;
+    /* One packet a time: taking more makes Wine ask the server once more per wake-up, and a
+     * packet only says "look again" — the fds' own state says what happened. */
+    DWORD bytes;
+    ULONG_PTR key;
+    OVERLAPPED *ov;
+    BOOL any = GetQueuedCompletionStatus(wp_port, &bytes, &key, &ov, ms) || ov != NULL;
 
     AcquireSRWLockExclusive(&wp_poll_lock);
     wp_poll_leader = 0;
@@ -355,9 +420,10 @@ static unsigned long long wp_poll__epoch(void)
 static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int timeout)
 {
     unsigned long long deadline = timeout > 0 ? wp_poll__now_us() + timeout * 1000ULL : 0;
+    int port = wp_poll__needs_port(ents, n);
     for (;;) {
-        unsigned long long seen = wp_poll__epoch();
-        int ready = wp_poll__scan(ents, fds, n);
+        unsigned long long seen = port ? wp_poll__epoch() : 0;
+        int ready = wp_poll__scan(ents, fds, n, port);
         if (ready || timeout == 0)
             return ready;
         DWORD ms = INFINITE;
@@ -367,7 +433,12 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
                 return 0; /* POSIX: 0 only once the whole time-out has passed */
             ms = (DWORD)((deadline - now + 999) / 1000);
         }
-        wp_poll__sleep(seen, ms);
+        if (port) {
+            wp_poll__bridge_all(ents, n);
+            wp_poll__sleep(seen, ms);
+        } else {
+            wp_poll__sleep_events(ents, n, ms);
+        }
     }
 }
 
@@ -400,8 +471,14 @@ int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
         memset(small, 0, sizeof small);
     /* Each fd's description is held for the whole call: closing the fd in another thread
      * neither frees it under this call nor wakes it, as on Linux. */
+    nfds_t unknown = 0;
+    wp_fdtab_lock_shared(); /* once for the whole set: a large set is mostly known fds */
     for (nfds_t i = 0; i < n; i++)
-        if (fds[i].fd >= 0 && wp_fd_get(fds[i].fd, &ents[i].ofd) < 0)
+        if (fds[i].fd >= 0 && wp_fd_get_known_locked(fds[i].fd, &ents[i].ofd) < 0)
+            unknown++;
+    wp_fdtab_unlock_shared();
+    for (nfds_t i = 0; unknown && i < n; i++)
+        if (fds[i].fd >= 0 && !ents[i].ofd && wp_fd_get(fds[i].fd, &ents[i].ofd) < 0)
             ents[i].ofd = NULL;
     int r = wp_poll__wait(ents, fds, n, timeout);
     wp_poll__release(ents, fds, n);

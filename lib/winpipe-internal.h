@@ -81,7 +81,8 @@ struct wp_ofd {
     int accmode;           /* O_RDONLY, O_WRONLY or O_RDWR */
     volatile LONG nonblock;
     HANDLE h;              /* WP_PIPE_ASYNC: the description's own non-inheritable handle */
-    SRWLOCK rd_lock;       /* serialises reads and the probe */
+    SRWLOCK rd_lock;       /* serialises reads */
+    SRWLOCK probe_lock;    /* held briefly around the probe's state changes; after rd_lock */
     SRWLOCK wr_lock;       /* serialises writes and the write-behind */
     HANDLE rd_ev, wr_ev;   /* events for reads and writes, created on first use */
     struct wp_op probe;    /* zero-byte read: "data or EOF is there" without consuming */
@@ -108,6 +109,9 @@ void wp_flush_pending_writes(DWORD tid);
 void wp_fdtab_lock(void);
 void wp_fdtab_unlock(void);
 int wp_fd_get(int fd, struct wp_ofd **out);      /* takes a reference */
+void wp_fdtab_lock_shared(void);
+void wp_fdtab_unlock_shared(void);
+int wp_fd_get_known_locked(int fd, struct wp_ofd **out);
 int wp_fd_get_locked(int fd, struct wp_ofd **out);
 void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
 void wp_fd_unbind_locked(int fd);
