@@ -195,14 +195,18 @@ static void wp_spawn__sync_ends(struct wp_spawn *s, int *parent_fds, int n)
         }
         if (p) {
             AcquireSRWLockExclusive(&e->rd_lock);
+            AcquireSRWLockExclusive(&e->probe_lock);
             AcquireSRWLockExclusive(&e->wr_lock);
             AcquireSRWLockExclusive(&p->rd_lock);
+            AcquireSRWLockExclusive(&p->probe_lock);
             AcquireSRWLockExclusive(&p->wr_lock);
             if (wp_spawn__pristine(e) && wp_spawn__pristine(p))
                 wp_spawn__swap_pair(e, p, parent_fds, n);
             ReleaseSRWLockExclusive(&p->wr_lock);
+            ReleaseSRWLockExclusive(&p->probe_lock);
             ReleaseSRWLockExclusive(&p->rd_lock);
             ReleaseSRWLockExclusive(&e->wr_lock);
+            ReleaseSRWLockExclusive(&e->probe_lock);
             ReleaseSRWLockExclusive(&e->rd_lock);
             p->spawned = 1;
             wp_ofd_unref(p);

@@ -16,7 +16,7 @@ extern char **environ;
 #endif
 
 /* WINPIPE_CHILD, else child(.exe) beside this test executable. */
-static const char *su_child(void)
+static inline const char *su_child(void)
 {
     static char path[4096];
     const char *env = getenv("WINPIPE_CHILD");
@@ -39,7 +39,7 @@ static const char *su_child(void)
 }
 
 /* The child's argv: the child's path, then args (NULL-terminated, at most 60). */
-static void su_argv(char **argv, char *const *args)
+static inline void su_argv(char **argv, char *const *args)
 {
     int n = 0;
     argv[n++] = (char *)su_child();
@@ -51,7 +51,7 @@ static void su_argv(char **argv, char *const *args)
 }
 
 /* Spawns the child with args and optional actions/attributes, failing the test on error. */
-static pid_t su_spawn(const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+static inline pid_t su_spawn(const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
                       char *const *args)
 {
     char *argv[64];
@@ -67,7 +67,7 @@ static pid_t su_spawn(const posix_spawn_file_actions_t *fa, const posix_spawnatt
 }
 
 /* waitpid(pid, &status, 0) that must return pid; the status. */
-static int su_reap(pid_t pid)
+static inline int su_reap(pid_t pid)
 {
     int status = -1;
     assert_rc(waitpid(pid, &status, 0), pid);
@@ -75,7 +75,7 @@ static int su_reap(pid_t pid)
 }
 
 /* Reads fd to EOF into a malloc'ed buffer (NUL-terminated); *len the byte count. */
-static char *su_read_all(int fd, size_t *len)
+static inline char *su_read_all(int fd, size_t *len)
 {
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
@@ -98,7 +98,7 @@ static char *su_read_all(int fd, size_t *len)
 
 /* Runs the child with fd 1 on a pipe (after the caller's actions, if any, which must not
  * touch fd 1) and returns its output; *status its wait status. */
-static char *su_run(posix_spawn_file_actions_t *extra, char *const *args, size_t *len,
+static inline char *su_run(posix_spawn_file_actions_t *extra, char *const *args, size_t *len,
                     int *status)
 {
     posix_spawn_file_actions_t own, *fa = extra ? extra : &own;

@@ -33,6 +33,14 @@ if [ -n "${WINE:-}" ]; then
     for d in ${WINPIPE_DLL_DIRS:-}; do
         [ -n "$d" ] || continue
         winepath="$winepath${winepath:+;}$(wine_path "$d")"
+        # A copy beside the program too: Windows looks for DLLs in the program's directory
+        # first, so its children (the spawn tests' child helper) find the DLL even when a test
+        # gives them an environment of their own, without WINEPATH.
+        for dll in "$d"/*.dll; do
+            [ -f "$dll" ] || continue
+            target=$(dirname "$prog")/$(basename "$dll")
+            [ "$target" -nt "$dll" ] || cp -p "$dll" "$target" 2>/dev/null || :
+        done
     done
     IFS=$old_ifs
     WINEPATH="$winepath${WINEPATH:+;$WINEPATH}"
