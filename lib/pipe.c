@@ -31,7 +31,10 @@ static BOOL CALLBACK wp_pipe__open_root(PINIT_ONCE once, PVOID param, PVOID *ctx
     return TRUE;
 }
 
-static int wp_pipe__unnamed(HANDLE *rd, HANDLE *wr, DWORD size)
+/* An NT unnamed pipe: the read end is the server, the write end the client. Each end is opened
+ * overlapped unless asked synchronous (spawn.c gives children synchronous ends): Windows fixes an
+ * end's mode when it is opened, and each end of an NT pipe has its own. */
+int wp_pipe_unnamed(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync)
 {
     UNICODE_STRING empty = { 0, 0, NULL };
     OBJECT_ATTRIBUTES oa;
@@ -44,14 +47,16 @@ static int wp_pipe__unnamed(HANDLE *rd, HANDLE *wr, DWORD size)
         return -ENOSYS;
     InitializeObjectAttributes(&oa, &empty, 0, wp_pipe_root, NULL);
     st = NtCreateNamedPipeFile(rd, GENERIC_READ | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, &oa, &iosb,
-                               FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_CREATE, 0,
+                               FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_CREATE,
+                               rd_sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0,
                                WP_PIPE_BYTE_STREAM, WP_PIPE_BYTE_STREAM, WP_PIPE_QUEUE_OPERATION,
                                1, size, size, &timeout);
     if (st < 0)
         return -wp_errno_from_nt(st);
     InitializeObjectAttributes(&oa, &empty, 0, *rd, NULL);
     st = NtOpenFile(wr, GENERIC_WRITE | FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &iosb,
-                    FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_NON_DIRECTORY_FILE);
+                    FILE_SHARE_READ | FILE_SHARE_WRITE,
+                    FILE_NON_DIRECTORY_FILE | (wr_sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0));
     if (st < 0) {
         CloseHandle(*rd);
         return -wp_errno_from_nt(st);
@@ -131,7 +136,7 @@ int wp_pipe_pair(HANDLE *rd, HANDLE *wr, DWORD size)
         const char *e = getenv("WINPIPE_FORCE_NAMED_PIPE");
         force_named = e && *e == '1';
     }
-    if (!force_named && wp_pipe__unnamed(rd, wr, size) == 0)
+    if (!force_named && wp_pipe_unnamed(rd, wr, size, 0, 0) == 0)
         return 0;
     return wp_pipe__named(rd, wr, size);
 }

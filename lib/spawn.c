@@ -6,10 +6,6 @@
 #include <signal.h>
 #include <wchar.h>
 
-NTSTATUS NTAPI NtCreateNamedPipeFile(PHANDLE, ULONG, POBJECT_ATTRIBUTES, PIO_STATUS_BLOCK, ULONG,
-                                     ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG,
-                                     PLARGE_INTEGER);
-
 /* The C runtime's per-fd flags in lpReserved2 (msvcrt and UCRT read the same layout:
  * int count; unsigned char flags[count]; HANDLE handles[count]). */
 #define WP_CRT_FOPEN 0x01
@@ -55,54 +51,6 @@ void wp_spawn_pair_locked(int rd_fd, int wr_fd)
         o->pipe_id = id;
         wp_ofd_unref(o);
     }
-}
-
-static HANDLE wp_spawn_pipe_root;
-static INIT_ONCE wp_spawn_root_once = INIT_ONCE_STATIC_INIT;
-
-static BOOL CALLBACK wp_spawn__open_root(PINIT_ONCE once, PVOID param, PVOID *ctx)
-{
-    static const WCHAR path[] = L"\\Device\\NamedPipe\\";
-    UNICODE_STRING name = { sizeof path - sizeof(WCHAR), sizeof path, (PWSTR)path };
-    OBJECT_ATTRIBUTES oa;
-    IO_STATUS_BLOCK iosb;
-    (void)once; (void)param; (void)ctx;
-    InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
-    if (NtOpenFile(&wp_spawn_pipe_root, GENERIC_READ | SYNCHRONIZE, &oa, &iosb,
-                   FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT) < 0)
-        wp_spawn_pipe_root = NULL;
-    return TRUE;
-}
-
-/* An NT unnamed pipe like pipe.c's, but either end may be opened synchronous: Windows fixes an
- * end's mode when it is opened, and each end of an NT pipe has its own. */
-static int wp_spawn__pipe(HANDLE *srv, HANDLE *cli, DWORD size, int srv_sync, int cli_sync)
-{
-    UNICODE_STRING empty = { 0, 0, NULL };
-    OBJECT_ATTRIBUTES oa;
-    IO_STATUS_BLOCK iosb;
-    LARGE_INTEGER timeout = { .QuadPart = -1200000000LL };
-    NTSTATUS st;
-
-    InitOnceExecuteOnce(&wp_spawn_root_once, wp_spawn__open_root, NULL, NULL);
-    if (!wp_spawn_pipe_root)
-        return -ENOSYS;
-    InitializeObjectAttributes(&oa, &empty, 0, wp_spawn_pipe_root, NULL);
-    st = NtCreateNamedPipeFile(srv, GENERIC_READ | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, &oa, &iosb,
-                               FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_CREATE,
-                               srv_sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0, 0, 0, 0, 1, size,
-                               size, &timeout);
-    if (st < 0)
-        return -wp_errno_from_nt(st);
-    InitializeObjectAttributes(&oa, &empty, 0, *srv, NULL);
-    st = NtOpenFile(cli, GENERIC_WRITE | FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &iosb,
-                    FILE_SHARE_READ | FILE_SHARE_WRITE,
-                    FILE_NON_DIRECTORY_FILE | (cli_sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0));
-    if (st < 0) {
-        CloseHandle(*srv);
-        return -wp_errno_from_nt(st);
-    }
-    return 0;
 }
 
 /* No I/O ever issued (each kind of operation makes its event on first use), never on poll()'s
@@ -156,7 +104,7 @@ static void wp_spawn__swap_pair(struct wp_ofd *e, struct wp_ofd *p, int *parent_
 {
     int e_reads = e->accmode == O_RDONLY;
     HANDLE srv, cli, e_h, p_h;
-    if (wp_spawn__pipe(&srv, &cli, wp_spawn__pipe_size(e_reads ? e->h : p->h), e_reads,
+    if (wp_pipe_unnamed(&srv, &cli, wp_spawn__pipe_size(e_reads ? e->h : p->h), e_reads,
                        !e_reads) < 0)
         return;
     e_h = e_reads ? srv : cli;

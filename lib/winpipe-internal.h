@@ -119,6 +119,7 @@ int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
 
 /* ---- pipe.c ---- */
 int wp_pipe_pair(HANDLE *rd, HANDLE *wr, DWORD size);
+int wp_pipe_unnamed(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);
 
 /* ---- io.c ---- */
 ssize_t wp_read(int fd, void *buf, size_t n);

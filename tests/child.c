@@ -16,10 +16,12 @@
  *   child echo FD TEXT         writes TEXT to FD, exits 0
  *   child cwd                  the current directory, UTF-8, on fd 1
  *   child sigpipe              SIGPIPE to SIG_DFL, then writes to fd 1 until that kills it
+ *   child nbwrite N            O_NONBLOCK on fd 1, writes N bytes (byte i is i % 251) with
+ *                              winpipe's write, retrying on EAGAIN, and exits at once
  *
  * All output is binary. On Windows the child uses the C runtime's own _read/_write and
  * _get_osfhandle, as an ordinary program not linked with winpipe would (only `sigpipe` goes
- * through winpipe's write, whose SIGPIPE it tests); argv and env come from the wide C runtime
+ * and `nbwrite` go through winpipe's write, whose SIGPIPE and write-behind they test); argv and env come from the wide C runtime
  * so that UTF-8 round-trips exactly.
  *
  * How tests find it: the environment variable WINPIPE_CHILD if set, else "child" (Windows:
@@ -231,6 +233,34 @@ static int child_sigpipe(void)
     return 5;
 }
 
+/* The last write may still be pending in winpipe's write-behind when this returns: exit must
+ * not lose it. */
+static int child_nbwrite(long n)
+{
+    static unsigned char buf[16384];
+    long done = 0;
+    if (fcntl(1, F_SETFL, O_NONBLOCK) != 0)
+        return 3;
+    while (done < n) {
+        long len = n - done < (long)sizeof buf ? n - done : (long)sizeof buf;
+        for (long i = 0; i < len; i++)
+            buf[i] = (unsigned char)((done + i) % 251);
+        ssize_t r = write(1, buf, (size_t)len);
+        if (r < 0 && errno == EAGAIN) {
+#ifdef _WIN32
+            Sleep(1);
+#else
+            usleep(1000);
+#endif
+            continue;
+        }
+        if (r <= 0)
+            return 4;
+        done += r;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -282,6 +312,8 @@ int main(int argc, char **argv)
         return child_cwd();
     if (strcmp(cmd, "sigpipe") == 0)
         return child_sigpipe();
+    if (strcmp(cmd, "nbwrite") == 0 && argc > 2)
+        return child_nbwrite(atol(argv[2]));
     fprintf(stderr, "child: unknown command '%s'\n", cmd);
     return 2;
 }

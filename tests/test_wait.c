@@ -2,6 +2,7 @@
  * children, kill() with SIGTERM/SIGKILL/SIGINT/0, and SIGPIPE's default action in a child. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,47 @@ static void sigpipe_default_action_ends_the_child_by_the_signal(void **state)
     assert_int_equal(WTERMSIG(st), SIGPIPE);
 }
 
+/* The child's last non-blocking writes may still sit in winpipe's write-behind when it exits;
+ * POSIX keeps such bytes in the pipe. The read end is polled before the spawn so that the pair
+ * is not swapped for one with a synchronous child end: the child writes through an overlapped
+ * end, the case that has a write-behind. */
+static void child_exiting_right_after_nonblocking_writes_loses_no_byte(void **state)
+{
+    enum { N = 300000 };
+    static unsigned char buf[65536];
+    int p[2];
+    posix_spawn_file_actions_t fa;
+    char n_arg[16], *args[] = { "nbwrite", n_arg, NULL };
+    struct pollfd pf;
+    size_t total = 0;
+    ssize_t r;
+    (void)state;
+    snprintf(n_arg, sizeof n_arg, "%d", N);
+    wp_pipe(p, O_CLOEXEC);
+    pf.fd = p[0];
+    pf.events = POLLIN;
+    assert_int_equal(poll(&pf, 1, 0), 0);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    wp_sleep_ms(300); /* the child fills the pipe and waits for room */
+    while ((r = read(p[0], buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < r; i++)
+            if (buf[i] != (unsigned char)((total + (size_t)i) % 251))
+                fail_msg("byte %zu is %u, expected %u", total + (size_t)i, buf[i],
+                         (unsigned)((total + (size_t)i) % 251));
+        total += (size_t)r;
+    }
+    assert_int_equal(r, 0);
+    assert_int_equal(total, N);
+    int st = su_reap(pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    wp_close(p[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +262,7 @@ int main(void)
         WP_TEST(kill_invalid_signal_is_einval),
         WP_TEST(sigint_reaches_a_child_in_its_own_process_group),
         WP_TEST(sigpipe_default_action_ends_the_child_by_the_signal),
+        WP_TEST(child_exiting_right_after_nonblocking_writes_loses_no_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
