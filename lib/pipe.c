@@ -131,11 +131,8 @@ static int wp_pipe__named(HANDLE *rd, HANDLE *wr, DWORD size)
  * so that tests reach it. */
 int wp_pipe_pair(HANDLE *rd, HANDLE *wr, DWORD size)
 {
-    static int force_named = -1;
-    if (force_named < 0) {
-        const char *e = getenv("WINPIPE_FORCE_NAMED_PIPE");
-        force_named = e && *e == '1';
-    }
+    const char *e = getenv("WINPIPE_FORCE_NAMED_PIPE");
+    int force_named = e && *e == '1';
     if (!force_named && wp_pipe_unnamed(rd, wr, size, 0, 0) == 0)
         return 0;
     return wp_pipe__named(rd, wr, size);

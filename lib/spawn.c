@@ -532,6 +532,23 @@ static int wp_spawn__handle_list(struct wp_spawn *s, int count, HANDLE *list)
     return n;
 }
 
+/* CreateProcessW; 0 or the Win32 error. Wine's now and then fails with ERROR_INTERNAL_ERROR
+ * (1359) on a busy machine (seen in about one run in fifteen of the spawn tests): the start
+ * failed, not the program, so it is tried once more. */
+static DWORD wp_spawn__create_process(wchar_t *app, wchar_t *cmdline, BOOL inherit, DWORD flags,
+                                      wchar_t *env, wchar_t *cwd, STARTUPINFOW *si,
+                                      PROCESS_INFORMATION *pi)
+{
+    DWORD r = 0;
+    for (int tries = 0; tries < 2; tries++) {
+        if (CreateProcessW(app, cmdline, NULL, NULL, inherit, flags, env, cwd, si, pi))
+            return 0;
+        if ((r = GetLastError()) != ERROR_INTERNAL_ERROR)
+            break;
+    }
+    return r;
+}
+
 static int wp_spawn__create(struct wp_spawn *s, int count, wchar_t *app, wchar_t *cmdline,
                             wchar_t *env, DWORD flags, PROCESS_INFORMATION *pi)
 {
@@ -542,7 +559,6 @@ static int wp_spawn__create(struct wp_spawn *s, int count, wchar_t *app, wchar_t
     WORD crt_size;
     BYTE *crt = wp_spawn__crt_block(s, count, &crt_size);
     int r = 0, n_list = list ? wp_spawn__handle_list(s, count, list) : 0;
-    BOOL ok;
 
     if (!list || !crt || (s->cwd && (r = wp_utf8_to_wide(s->cwd, &cwd)) < 0)) {
         free(list);
@@ -570,9 +586,8 @@ static int wp_spawn__create(struct wp_spawn *s, int count, wchar_t *app, wchar_t
     }
     if (si.lpAttributeList) {
         AcquireSRWLockShared(&wp_spawn_lock);
-        ok = CreateProcessW(app, cmdline, NULL, NULL, TRUE, flags | EXTENDED_STARTUPINFO_PRESENT,
-                            env, cwd, &si.StartupInfo, pi);
-        r = ok ? 0 : (int)GetLastError();
+        r = (int)wp_spawn__create_process(app, cmdline, TRUE, flags | EXTENDED_STARTUPINFO_PRESENT,
+                                          env, cwd, &si.StartupInfo, pi);
         ReleaseSRWLockShared(&wp_spawn_lock);
         DeleteProcThreadAttributeList(si.lpAttributeList);
         free(si.lpAttributeList);
@@ -584,9 +599,8 @@ static int wp_spawn__create(struct wp_spawn *s, int count, wchar_t *app, wchar_t
          * other spawn may hold fresh duplicates meanwhile. */
         si.StartupInfo.cb = sizeof si.StartupInfo;
         AcquireSRWLockExclusive(&wp_spawn_lock);
-        ok = CreateProcessW(app, cmdline, NULL, NULL, n_list > 0, flags, env, cwd,
-                            &si.StartupInfo, pi);
-        r = ok ? 0 : (int)GetLastError();
+        r = (int)wp_spawn__create_process(app, cmdline, n_list > 0, flags, env, cwd,
+                                          &si.StartupInfo, pi);
         ReleaseSRWLockExclusive(&wp_spawn_lock);
     }
     free(list);

@@ -11,6 +11,7 @@
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
+#include <wchar.h>
 #endif
 
 /* ---- creation ---------------------------------------------------------------------------- */
@@ -485,6 +486,38 @@ static void win_underscore_pipe_noinherit_makes_handles_non_inheritable(void **s
 #endif
 }
 
+/* Windows-only: winpipe's fallback when the system refuses an unnamed pipe is a uniquely named
+ * one; WINPIPE_FORCE_NAMED_PIPE=1 takes it. It must behave as a pipe, and really be named. */
+static void win_named_pipe_fallback_works_as_a_pipe(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    int p[2];
+    char buf[8];
+    union { FILE_NAME_INFO info; char bytes[1024]; } name;
+    _putenv("WINPIPE_FORCE_NAMED_PIPE=1");
+    wp_pipe(p, O_NONBLOCK);
+    _putenv("WINPIPE_FORCE_NAMED_PIPE=");
+    memset(&name, 0, sizeof name);
+    assert_true(GetFileInformationByHandleEx((HANDLE)_get_osfhandle(p[0]), FileNameInfo, &name,
+                                             sizeof name - sizeof(WCHAR)));
+    /* The pipe device reports the name winpipe-<pid>-... (Wine with one more leading
+     * backslash than Windows); an unnamed pipe has no name at all. */
+    if (!wcsstr(name.info.FileName, L"winpipe-"))
+        fail_msg("the read end is named '%ls', not winpipe-...", name.info.FileName);
+    assert_errno(read(p[0], buf, 1), EAGAIN);
+    assert_rc(write(p[1], "named", 5), 5);
+    assert_rc(read(p[0], buf, sizeof buf), 5);
+    assert_memory_equal(buf, "named", 5);
+    wp_close(p[1]);
+    wp_set_nonblock(p[0], 0);
+    assert_rc(read(p[0], buf, sizeof buf), 0);
+    wp_close(p[0]);
+#else
+    skip(); /* winpipe's named-pipe fallback: Windows only */
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +549,7 @@ int main(void)
         WP_TEST(win_msvcrt_close_behind_back_then_reused_fd_is_a_fresh_pipe),
         WP_TEST(win_underscore_pipe_binary_works_as_a_pipe),
         WP_TEST(win_underscore_pipe_noinherit_makes_handles_non_inheritable),
+        WP_TEST(win_named_pipe_fallback_works_as_a_pipe),
     };
     return cmocka_run_group_tests(tests, wp_group_ignore_sigpipe, wp_group_restore_sigpipe);
 }
