@@ -24,8 +24,10 @@ if [ -n "${WINE:-}" ]; then
     # DLL through WINEPATH.
     dir=$(dirname "$prog")
     base=$(basename "$prog")
+    in_libs=
     if [ -f "$dir/.libs/$base" ]; then
         prog=$dir/.libs/$base
+        in_libs=1
     fi
     winepath=
     old_ifs=$IFS
@@ -37,7 +39,7 @@ if [ -n "${WINE:-}" ]; then
         # first, so its children (the spawn tests' child helper) find the DLL even when a test
         # gives them an environment of their own, without WINEPATH.
         for dll in "$d"/*.dll; do
-            [ -f "$dll" ] || continue
+            [ -n "$in_libs" ] && [ -f "$dll" ] || continue
             target=$(dirname "$prog")/$(basename "$dll")
             [ "$target" -nt "$dll" ] || cp -p "$dll" "$target" 2>/dev/null || :
         done
