@@ -6,7 +6,9 @@
 
 int winpipe_fclose(FILE *stream)
 {
-    int fd = stream ? _fileno(stream) : -1;
+    if (!stream)
+        return fclose(stream); /* the CRT's answer; fflush(NULL) would flush every stream */
+    int fd = _fileno(stream);
     /* The stream's buffer goes out through the fd before the description lets go. */
     fflush(stream);
     wp_fdtab_lock();

@@ -23,6 +23,7 @@
 #include <pthread.h>
 
 #include "helper.h"
+#include "sock_util.h"
 
 /* A poll() that should return but does not is failed after this long (plus its time-out),
  * rather than left to the watchdog, which would end every later test too. */
@@ -301,69 +302,25 @@ static unsigned char read_byte(int fd)
     return c;
 }
 
-/* ---- sockets: a connected loopback TCP pair as two fds (the same test on both systems) ------- */
+/* ---- sockets (sock_util.h): the pair, and shutdown(SHUT_WR) on an fd ------------------------ */
 
 #ifdef _WIN32
-typedef SOCKET raw_sock;
-#define RAW_BAD INVALID_SOCKET
-static void raw_close(raw_sock s) { closesocket(s); }
-static int raw_to_fd(raw_sock s)
-{
-    /* A SOCKET becomes an fd the way ported code does it. */
-    int fd = _open_osfhandle((intptr_t)s, 0);
-    if (fd < 0)
-        fail_msg("_open_osfhandle(socket) failed: errno %d", errno);
-    return fd;
-}
 static int sock_shutdown_wr(int fd) { return shutdown((SOCKET)_get_osfhandle(fd), SD_SEND); }
 #else
-typedef int raw_sock;
-#define RAW_BAD (-1)
-static void raw_close(raw_sock s) { close(s); }
-static int raw_to_fd(raw_sock s) { return s; }
 static int sock_shutdown_wr(int fd) { return shutdown(fd, SHUT_WR); }
 #endif
 
-static void tcp_pair(int fds[2])
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    raw_sock l, c, s;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    l = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(l != RAW_BAD);
-    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(l, 1), 0);
-    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
-    c = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(c != RAW_BAD);
-    assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof a), 0);
-    s = accept(l, NULL, NULL);
-    assert_true(s != RAW_BAD);
-    raw_close(l);
-    fds[0] = raw_to_fd(c);
-    fds[1] = raw_to_fd(s);
-}
-
 static int group_setup(void **state)
 {
-#ifdef _WIN32
-    WSADATA wsa;
-    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+    if (sk_startup() < 0)
         return -1;
-#endif
     srand((unsigned)time(NULL));
     return wp_group_ignore_sigpipe(state);
 }
 
 static int group_teardown(void **state)
 {
-#ifdef _WIN32
-    WSACleanup();
-#endif
+    sk_cleanup();
     return wp_group_restore_sigpipe(state);
 }
 
@@ -1341,7 +1298,7 @@ static void socket_is_pollout_and_not_pollin_when_nothing_was_sent(void **state)
 {
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     assert_revents(s[0], POLLIN | POLLOUT, POLLOUT);
     assert_revents(s[0], POLLIN, 0);
     assert_revents(s[0], POLLOUT, POLLOUT);
@@ -1354,7 +1311,7 @@ static void socket_is_pollin_after_peer_sends(void **state)
     struct pollfd p;
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     write_byte(s[1], 'q');
     p.fd = s[0];
     p.events = POLLIN;
@@ -1374,7 +1331,7 @@ static void socket_poll_minus1_wakes_when_peer_sends_later(void **state)
     double el;
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     w.byte = 'l';
     act_start(&w, ACT_WRITE, s[1], 200);
     p.fd = s[0];
@@ -1394,7 +1351,7 @@ static void socket_after_peer_shutdown_wr_is_pollin_and_reads_eof(void **state)
     struct pollfd p;
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     assert_int_equal(sock_shutdown_wr(s[1]), 0);
     p.fd = s[0];
     p.events = POLLIN;
@@ -1415,7 +1372,7 @@ static void socket_poll_minus1_wakes_when_peer_shuts_down_later(void **state)
     struct act w;
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     act_start(&w, ACT_SHUT_WR, s[1], 200);
     p.fd = s[0];
     p.events = POLLIN;
@@ -1431,7 +1388,7 @@ static void socket_with_data_after_peer_close_is_pollin_then_reads_data_and_eof(
     struct pollfd p;
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     write_byte(s[1], 'd');
     wp_close(s[1]);
     p.fd = s[0];
@@ -1453,7 +1410,7 @@ static void socket_and_pipe_in_one_call_each_report_their_own(void **state)
     struct pollfd p[3];
     int s[2], fds[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     wp_pipe(fds, 0);
     write_byte(s[1], 's');
     p[0].fd = s[0];   p[0].events = POLLIN;

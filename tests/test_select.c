@@ -22,6 +22,7 @@
 #include <pthread.h>
 
 #include "helper.h"
+#include "sock_util.h"
 
 /* A select() that should return but does not is failed after this long (plus its time-out). */
 #define HANG_MS 10000.0
@@ -164,64 +165,16 @@ static void later_join(struct later *l)
         fail_msg("helper thread: %s", l->msg);
 }
 
-/* ---- sockets: a connected loopback TCP pair as two fds -------------------------------------- */
-
-#ifdef _WIN32
-typedef SOCKET raw_sock;
-#define RAW_BAD INVALID_SOCKET
-static void raw_close(raw_sock s) { closesocket(s); }
-static int raw_to_fd(raw_sock s)
-{
-    int fd = _open_osfhandle((intptr_t)s, 0);
-    if (fd < 0)
-        fail_msg("_open_osfhandle(socket) failed: errno %d", errno);
-    return fd;
-}
-#else
-typedef int raw_sock;
-#define RAW_BAD (-1)
-static void raw_close(raw_sock s) { close(s); }
-static int raw_to_fd(raw_sock s) { return s; }
-#endif
-
-static void tcp_pair(int fds[2])
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    raw_sock l, c, s;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    l = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(l != RAW_BAD);
-    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(l, 1), 0);
-    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
-    c = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(c != RAW_BAD);
-    assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof a), 0);
-    s = accept(l, NULL, NULL);
-    assert_true(s != RAW_BAD);
-    raw_close(l);
-    fds[0] = raw_to_fd(c);
-    fds[1] = raw_to_fd(s);
-}
-
 static int group_setup(void **state)
 {
-#ifdef _WIN32
-    WSADATA wsa;
-    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+    if (sk_startup() < 0)
         return -1;
-#endif
     return wp_group_ignore_sigpipe(state);
 }
 
 static int group_teardown(void **state)
 {
-#ifdef _WIN32
-    WSACleanup();
-#endif
+    sk_cleanup();
     return wp_group_restore_sigpipe(state);
 }
 
@@ -668,7 +621,7 @@ static void socket_and_pipe_in_one_call_each_reported_in_their_sets(void **state
     fd_set r, w;
     int s[2], p[2], top;
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     wp_pipe(p, 0);
     top = max2(max2(s[0], s[1]), max2(p[0], p[1]));
     write_byte(s[1], 's');
@@ -707,7 +660,7 @@ static void socket_null_timeout_wakes_when_peer_sends_later(void **state)
     fd_set r;
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     later_start(&w, s[1], 200, 0);
     FD_ZERO(&r);
     FD_SET(s[0], &r);
@@ -726,7 +679,7 @@ static void socket_is_readable_after_peer_close_and_read_gives_eof(void **state)
     fd_set r;
     int s[2];
     (void)state;
-    tcp_pair(s);
+    sk_tcp_pair(s);
     wp_close(s[1]);
     FD_ZERO(&r);
     FD_SET(s[0], &r);
