@@ -21,6 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define BENCH_NAME "idle"
+#include "bench.h"
+
 #define MAX_ROUNDS 100
 
 enum variant { WINPIPE, RAW, NVARIANTS };
@@ -35,20 +38,6 @@ struct waiter {
 
 static int server_pid;
 
-static void die(const char *what)
-{
-    fprintf(stderr, "idle: %s failed (errno %d, Win32 %lu)\n", what, errno, GetLastError());
-    exit(1);
-}
-
-static double now_s(void)
-{
-    LARGE_INTEGER f, t;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&t);
-    return (double)t.QuadPart / (double)f.QuadPart;
-}
-
 static double ft_s(FILETIME a, FILETIME b)
 {
     ULARGE_INTEGER x = { .LowPart = a.dwLowDateTime, .HighPart = a.dwHighDateTime };
@@ -60,7 +49,7 @@ static double thread_cpu(HANDLE t)
 {
     FILETIME c, e, k, u;
     if (!GetThreadTimes(t, &c, &e, &k, &u))
-        die("GetThreadTimes");
+        bench_die("GetThreadTimes");
     return ft_s(k, u);
 }
 
@@ -68,7 +57,7 @@ static double process_cpu(void)
 {
     FILETIME c, e, k, u;
     if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u))
-        die("GetProcessTimes");
+        bench_die("GetProcessTimes");
     return ft_s(k, u);
 }
 
@@ -114,26 +103,26 @@ static void run(enum variant v, double secs, double pct[3])
     HANDLE wh;
     if (v == WINPIPE) {
         if (pipe(fds) < 0)
-            die("pipe");
+            bench_die("pipe");
         w.fd = fds[0];
     } else if (!CreatePipe(&w.rh, &wh, NULL, 65536)) {
-        die("CreatePipe");
+        bench_die("CreatePipe");
     }
     HANDLE th = CreateThread(NULL, 0, wait_thread, &w, 0, NULL);
     if (!th)
-        die("CreateThread");
+        bench_die("CreateThread");
     Sleep(200); /* let it reach its wait */
 
-    double t0 = now_s(), th0 = thread_cpu(th), p0 = process_cpu(), s0 = server_cpu();
+    double t0 = bench_now(), th0 = thread_cpu(th), p0 = process_cpu(), s0 = server_cpu();
     Sleep((DWORD)(secs * 1000));
-    double t1 = now_s(), th1 = thread_cpu(th), p1 = process_cpu(), s1 = server_cpu();
+    double t1 = bench_now(), th1 = thread_cpu(th), p1 = process_cpu(), s1 = server_cpu();
 
     if (v == WINPIPE ? write(fds[1], "x", 1) != 1 : !WriteFile(wh, "x", 1, &(DWORD){ 0 }, NULL))
-        die("write");
+        bench_die("write");
     WaitForSingleObject(th, INFINITE);
     CloseHandle(th);
     if (!w.result)
-        die(v == WINPIPE ? "poll" : "ReadFile");
+        bench_die(v == WINPIPE ? "poll" : "ReadFile");
     if (v == WINPIPE) {
         close(fds[0]);
         close(fds[1]);
@@ -145,19 +134,6 @@ static void run(enum variant v, double secs, double pct[3])
     pct[0] = 100 * (th1 - th0) / wall;
     pct[1] = 100 * (p1 - p0) / wall;
     pct[2] = s0 < 0 || s1 < 0 ? -1 : 100 * (s1 - s0) / wall;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v; returns the median. v[0] and v[n-1] are then the range. */
-static double median(double *v, int n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -205,7 +181,7 @@ int main(int argc, char **argv)
     for (int v = 0; v < NVARIANTS; v++) {
         printf("%-8s", names[v]);
         for (int m = 0; m < (server_pid ? 3 : 2); m++) {
-            med[v][m] = median(pct[v][m], rounds);
+            med[v][m] = bench_median(pct[v][m], rounds);
             printf(" %s median %.3f %% (range %.3f-%.3f)", what[m], med[v][m], pct[v][m][0],
                    pct[v][m][rounds - 1]);
         }

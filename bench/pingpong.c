@@ -31,6 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define BENCH_NAME "pingpong"
+#include "bench.h"
+
 #define MAX_ROUNDS 100
 #define MAX_IDLE 1024
 
@@ -48,20 +51,6 @@ struct side {
 static int idle_fds[MAX_IDLE];
 static HANDLE idle_wh[MAX_IDLE];
 
-static double now_s(void)
-{
-    LARGE_INTEGER f, t;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&t);
-    return (double)t.QuadPart / (double)f.QuadPart;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "pingpong: %s failed (errno %d, Win32 %lu)\n", what, errno, GetLastError());
-    exit(1);
-}
-
 /* Only the active pipe may be ready: say what else poll() reported. */
 static void bad_poll(struct side *s, int r)
 {
@@ -71,7 +60,7 @@ static void bad_poll(struct side *s, int r)
         if (s->set[i].revents)
             fprintf(stderr, "  idle pipe %d (fd %d): revents %#x\n", i, s->set[i].fd,
                     s->set[i].revents);
-    die("poll");
+    bench_die("poll");
 }
 
 static void get(struct side *s)
@@ -80,7 +69,7 @@ static void get(struct side *s)
     if (s->mode == RAW) {
         DWORD n;
         if (!ReadFile(s->rh, &c, 1, &n, NULL) || n != 1)
-            die("ReadFile");
+            bench_die("ReadFile");
         return;
     }
     if (s->mode == POLL) {
@@ -89,7 +78,7 @@ static void get(struct side *s)
             bad_poll(s, r);
     }
     if (read(s->rfd, &c, 1) != 1)
-        die("read");
+        bench_die("read");
 }
 
 static void put(struct side *s)
@@ -97,9 +86,9 @@ static void put(struct side *s)
     if (s->mode == RAW) {
         DWORD n;
         if (!WriteFile(s->wh, "x", 1, &n, NULL) || n != 1)
-            die("WriteFile");
+            bench_die("WriteFile");
     } else if (write(s->wfd, "x", 1) != 1) {
-        die("write");
+        bench_die("write");
     }
 }
 
@@ -117,7 +106,7 @@ static struct pollfd *make_set(int fd, int nidle)
 {
     struct pollfd *set = calloc(nidle + 1, sizeof *set);
     if (!set)
-        die("calloc");
+        bench_die("calloc");
     for (int i = 0; i < nidle; i++)
         set[i] = (struct pollfd){ idle_fds[i], POLLIN, 0 };
     set[nidle] = (struct pollfd){ fd, POLLIN, 0 };
@@ -133,12 +122,12 @@ static double run(enum mode mode, int nidle, long iters)
 
     if (mode == RAW) {
         if (!CreatePipe(&ar, &aw, NULL, 65536) || !CreatePipe(&br, &bw, NULL, 65536))
-            die("CreatePipe");
+            bench_die("CreatePipe");
         a.rh = br, a.wh = aw; /* main: writes A, reads B */
         b.rh = ar, b.wh = bw;
     } else {
         if (pipe(pa) < 0 || pipe(pb) < 0)
-            die("pipe");
+            bench_die("pipe");
         a.rfd = pb[0], a.wfd = pa[1];
         b.rfd = pa[0], b.wfd = pb[1];
         a.set = make_set(a.rfd, nidle), a.nset = nidle + 1;
@@ -146,15 +135,15 @@ static double run(enum mode mode, int nidle, long iters)
     }
     HANDLE th = CreateThread(NULL, 0, echo, &b, 0, NULL);
     if (!th)
-        die("CreateThread");
+        bench_die("CreateThread");
     put(&a); /* warm-up: arms the idle pipes' probes outside the clock */
     get(&a);
-    double t0 = now_s();
+    double t0 = bench_now();
     for (long i = 0; i < iters; i++) {
         put(&a);
         get(&a);
     }
-    double t = now_s() - t0;
+    double t = bench_now() - t0;
     WaitForSingleObject(th, INFINITE);
     CloseHandle(th);
     if (mode == RAW) {
@@ -171,10 +160,10 @@ static void make_idle(int n)
     for (int i = 0; i < n; i++) {
         int p[2];
         if (pipe(p) < 0)
-            die("pipe (idle)");
+            bench_die("pipe (idle)");
         if (!DuplicateHandle(GetCurrentProcess(), (HANDLE)_get_osfhandle(p[1]),
                              GetCurrentProcess(), &idle_wh[i], 0, FALSE, DUPLICATE_SAME_ACCESS))
-            die("DuplicateHandle");
+            bench_die("DuplicateHandle");
         close(p[1]);
         idle_fds[i] = p[0];
     }
@@ -184,22 +173,9 @@ static void make_idle(int n)
     if (n) {
         struct pollfd *set = make_set(-1, n);
         if (poll(set, n, 0) != 0)
-            die("poll (arming idle pipes)");
+            bench_die("poll (arming idle pipes)");
         free(set);
     }
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v; returns the median. v[0] and v[n-1] are then the range. */
-static double median(double *v, int n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct variant {
@@ -269,7 +245,7 @@ int main(int argc, char **argv)
         printf("  rt/s\n");
     }
     for (int i = 0; i < nv; i++) {
-        v[i].med = median(v[i].rate, rounds);
+        v[i].med = bench_median(v[i].rate, rounds);
         printf("%-9s median %.0f rt/s, range %.0f-%.0f\n", v[i].name, v[i].med, v[i].rate[0],
                v[i].rate[rounds - 1]);
     }

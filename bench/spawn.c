@@ -15,19 +15,8 @@
 extern char **environ;
 #endif
 
-static double bench_now(void)
-{
-#ifdef _WIN32
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)f.QuadPart;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-#endif
-}
+#define BENCH_NAME "spawn"
+#include "bench.h"
 
 static double bench_posix_spawn(const char *child, int n)
 {

@@ -22,6 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define BENCH_NAME "throughput"
+#include "bench.h"
+
 #define CHUNK 65536
 
 enum variant { WINPIPE, NONBLOCK, RAW, NVARIANTS };
@@ -35,21 +38,6 @@ struct job {
     long long eagain, polls; /* nonblock: how often the writer had to wait */
 };
 
-static double now_s(void)
-{
-    LARGE_INTEGER f, t;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&t);
-    return (double)t.QuadPart / (double)f.QuadPart;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "throughput: %s failed (errno %d, Win32 %lu)\n", what, errno,
-            GetLastError());
-    exit(1);
-}
-
 static DWORD WINAPI writer(LPVOID arg)
 {
     struct job *j = arg;
@@ -60,7 +48,7 @@ static DWORD WINAPI writer(LPVOID arg)
         if (j->v == RAW) {
             DWORD put;
             if (!WriteFile(j->wh, buf, (DWORD)n, &put, NULL))
-                die("WriteFile");
+                bench_die("WriteFile");
             left -= put;
             continue;
         }
@@ -69,12 +57,12 @@ static DWORD WINAPI writer(LPVOID arg)
             struct pollfd p = { j->wfd, POLLOUT, 0 };
             j->eagain++;
             if (poll(&p, 1, -1) < 0)
-                die("poll");
+                bench_die("poll");
             j->polls++;
             continue;
         }
         if (put < 0)
-            die("write");
+            bench_die("write");
         left -= put;
     }
     return 0;
@@ -91,32 +79,32 @@ static double run(struct job *j)
     j->eagain = j->polls = 0;
     if (j->v == RAW) {
         if (!CreatePipe(&rh, &j->wh, NULL, CHUNK))
-            die("CreatePipe");
+            bench_die("CreatePipe");
     } else {
         if (pipe(fds) < 0)
-            die("pipe");
+            bench_die("pipe");
         if (j->v == NONBLOCK && fcntl(fds[1], F_SETFL, O_NONBLOCK) < 0)
-            die("fcntl");
+            bench_die("fcntl");
         j->wfd = fds[1];
     }
-    double t0 = now_s();
+    double t0 = bench_now();
     HANDLE th = CreateThread(NULL, 0, writer, j, 0, NULL);
     if (!th)
-        die("CreateThread");
+        bench_die("CreateThread");
     while (got < j->total) {
         if (j->v == RAW) {
             DWORD n;
             if (!ReadFile(rh, buf, CHUNK, &n, NULL))
-                die("ReadFile");
+                bench_die("ReadFile");
             got += n;
         } else {
             ssize_t n = read(fds[0], buf, CHUNK);
             if (n <= 0)
-                die("read");
+                bench_die("read");
             got += n;
         }
     }
-    double t = now_s() - t0;
+    double t = bench_now() - t0;
     WaitForSingleObject(th, INFINITE);
     CloseHandle(th);
     if (j->v == RAW) {
@@ -127,18 +115,6 @@ static double run(struct job *j)
         close(fds[1]);
     }
     return (double)j->total / t / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -175,7 +151,7 @@ int main(int argc, char **argv)
 
     double med[NVARIANTS];
     for (int v = 0; v < NVARIANTS; v++) {
-        med[v] = median(mbs[v], rounds);
+        med[v] = bench_median(mbs[v], rounds);
         printf("%-8s median %.1f MB/s, range %.1f-%.1f\n", names[v], med[v], mbs[v][0],
                mbs[v][rounds - 1]);
     }
