@@ -114,7 +114,9 @@ static short wp_poll__async_read(struct wp_ofd *ofd, short events, HANDLE *wake)
 static short wp_poll__async_write(struct wp_ofd *ofd, short events, HANDLE *wake)
 {
     int busy = 1;
-    *wake = ofd->wr_ev;
+    /* No event to be had: say so rather than sleep with nothing to wake this call. */
+    if (!(*wake = wp_ofd_event(&ofd->wr_ev)))
+        return POLLERR;
     if (ofd->wb.state == WP_OP_PENDING && !HasOverlappedIoCompleted(&ofd->wb.ov))
         return 0; /* as for the probe: no lock needed to see it still pends */
     if (TryAcquireSRWLockExclusive(&ofd->wr_lock)) {
@@ -164,8 +166,6 @@ static short wp_poll__async(struct wp_pollent *e, short events, int port)
     short r = 0;
     if (port && ofd->port_state == 0)
         wp_poll__join_port(ofd);
-    if (!wp_ofd_event(&ofd->wr_ev) || !wp_ofd_event(&ofd->probe.ov.hEvent))
-        return POLLERR; /* no event to be had: say so rather than sleep with nothing to wake it */
     if (ofd->accmode != O_WRONLY)
         r |= wp_poll__async_read(ofd, events, &rd_wake);
     if (ofd->accmode != O_RDONLY)
