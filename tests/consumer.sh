@@ -10,7 +10,7 @@
 # SH_LOG_COMPILER; srcdir by automake's test harness):
 #   srcdir, WINPIPE_TEST_BUILDDIR   the source tree and the top build directory
 #   MAKE, WINPIPE_HOST, WINPIPE_BUILD, WINPIPE_BINDIR, WINPIPE_LIBDIR, WINPIPE_INCLUDEDIR,
-#   OBJDUMP                         what this build was configured with
+#   OBJDUMP, WINPIPE_TEST_CRT       what this build was configured with
 #   WINE, WINEPREFIX, WINEDEBUG, WINEDLLOVERRIDES, WINPIPE_TEST_TIMEOUT   as for every test
 # Its scratch directory, tests/consumer.dir in the build tree, is kept for a look after a
 # failure; `make clean` removes it.
@@ -23,6 +23,7 @@ build=${WINPIPE_BUILD:?}
 make_cmd=${MAKE:-make}
 objdump=${OBJDUMP:-$host-objdump}
 limit=${WINPIPE_TEST_TIMEOUT:-120}
+want_crt=${WINPIPE_TEST_CRT:-msvcrt}
 
 scratch=$builddir/tests/consumer.dir
 root=$scratch/root
@@ -102,6 +103,11 @@ step_pc() {
             ok=1
         fi
     done
+    crt=$("$pkg_config" --variable=crt winpipe)
+    if [ "$crt" != "$want_crt" ]; then
+        echo "winpipe.pc: crt=$crt, but this build was configured --with-crt=$want_crt"
+        ok=1
+    fi
     echo "$pkg_config --cflags --libs winpipe: $("$pkg_config" --cflags --libs winpipe)"
     echo "$pkg_config --static --libs winpipe: $("$pkg_config" --static --libs winpipe)"
     return $ok
@@ -162,6 +168,15 @@ step_linkage() {
     exe=$scratch/$1/consumer.exe
     imports=$("$objdump" -p "$exe" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr '\n' ' ')
     echo "consumer.exe ($1) imports: $imports"
+    # Built for the C runtime winpipe was built for (winpipe.pc hands UCRT's specs file on).
+    case "$want_crt:$imports" in
+        ucrt:*[Mm][Ss][Vv][Cc][Rr][Tt].[Dd][Ll][Ll]*) echo "a UCRT consumer imports msvcrt.dll"; return 1 ;;
+        ucrt:*api-ms-win-crt-*) ;;
+        ucrt:*) echo "a UCRT consumer imports no api-ms-win-crt-* DLL"; return 1 ;;
+        msvcrt:*api-ms-win-crt-*) echo "an msvcrt consumer imports UCRT"; return 1 ;;
+        msvcrt:*[Mm][Ss][Vv][Cc][Rr][Tt].[Dd][Ll][Ll]*) ;;
+        *) echo "consumer.exe imports no C runtime for $want_crt"; return 1 ;;
+    esac
     case "$1:$imports" in
         dll:*libwinpipe*) cp "$dll" "$scratch/$1/" ;;
         static:*libwinpipe*) echo "the static build imports winpipe's DLL"; return 1 ;;

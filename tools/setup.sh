@@ -20,12 +20,17 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# cmocka for x86_64-w64-mingw32, built from Debian's own source package. Built with mingw's
-# C99 printf (__USE_MINGW_ANSI_STDIO), so that its messages print %zu and %lld right on any
-# Windows CRT, and its header says so (gnu_printf), so that gcc checks test formats against it.
+# cmocka for x86_64-w64-mingw32, built from Debian's own source package, once per C runtime:
+# $DEPS/mingw64 for msvcrt and $DEPS/mingw64-ucrt for UCRT (configure --with-crt=ucrt; the
+# compiler is pointed at UCRT by the specs file tools/ucrt-specs.sh writes). Built with mingw's
+# C99 printf (__USE_MINGW_ANSI_STDIO), so that its messages print %zu and %lld right on either
+# CRT, and its header says so (gnu_printf), so that gcc checks test formats against it.
 # The marker names this recipe: change it when the recipe changes, and cmocka is rebuilt.
-MARKER="$DEPS/mingw64/.winpipe-cmocka-ansi-stdio"
-if [ ! -f "$MARKER" ] || [ ! -f "$DEPS/mingw64/lib/libcmocka-static.a" ]; then
+here=$(cd "$(dirname "$0")" && pwd)
+src=
+
+fetch_cmocka() {
+    [ -z "$src" ] || return 0
     if ! apt-get source --print-uris cmocka >/dev/null 2>&1; then
         # No deb-src entry: add one for the release's own suites.
         . /etc/os-release
@@ -49,20 +54,42 @@ set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc)
 set(CMAKE_RC_COMPILER x86_64-w64-mingw32-windres)
 set(CMAKE_FIND_ROOT_PATH /usr/x86_64-w64-mingw32)
 TC
-    cmake -S "$src/cmocka" -B "$src/build" -DCMAKE_TOOLCHAIN_FILE="$src/mingw.cmake" \
-        -DCMAKE_INSTALL_PREFIX="$DEPS/mingw64" -DCMAKE_BUILD_TYPE=Release \
-        -DCMAKE_C_FLAGS=-D__USE_MINGW_ANSI_STDIO=1 \
+}
+
+# build_cmocka DIR CRT: cmocka's static library for CRT (msvcrt or ucrt) installed in $DEPS/DIR.
+build_cmocka() {
+    dir=$1
+    crt=$2
+    marker="$DEPS/$dir/.winpipe-cmocka-ansi-stdio"
+    if [ -f "$marker" ] && [ -f "$DEPS/$dir/lib/libcmocka-static.a" ]; then
+        return 0
+    fi
+    fetch_cmocka
+    flags=-D__USE_MINGW_ANSI_STDIO=1
+    if [ "$crt" = ucrt ]; then
+        sh "$here/ucrt-specs.sh" x86_64-w64-mingw32-gcc "$src/ucrt.specs"
+        flags="$flags -specs=$src/ucrt.specs"
+    fi
+    rm -rf "$src/build-$crt" "$src/stage-$crt"
+    cmake -S "$src/cmocka" -B "$src/build-$crt" -DCMAKE_TOOLCHAIN_FILE="$src/mingw.cmake" \
+        -DCMAKE_INSTALL_PREFIX="$DEPS/$dir" -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_C_FLAGS="$flags" \
         -DBUILD_SHARED_LIBS=OFF -DWITH_STATIC_LIB=ON -DUNIT_TESTING=OFF \
         -DWITH_EXAMPLES=OFF -DPICKY_DEVELOPER=OFF >/dev/null
-    cmake --build "$src/build" -j2 >/dev/null
+    cmake --build "$src/build-$crt" -j2 >/dev/null
     # Staged, then swapped in at once: a build using the old copy meanwhile is not disturbed.
-    DESTDIR="$src/stage" cmake --install "$src/build" >/dev/null
-    touch "$src/stage$MARKER"
+    DESTDIR="$src/stage-$crt" cmake --install "$src/build-$crt" >/dev/null
+    rm -f "$src/stage-$crt$DEPS/$dir"/.winpipe-cmocka-*
+    touch "$src/stage-$crt$marker"
     mkdir -p "$DEPS"
-    rm -rf "$DEPS/mingw64.old"
-    [ ! -d "$DEPS/mingw64" ] || mv "$DEPS/mingw64" "$DEPS/mingw64.old"
-    mv "$src/stage$DEPS/mingw64" "$DEPS/mingw64"
-    rm -rf "$src" "$DEPS/mingw64.old"
-    echo "setup: cmocka for mingw installed in $DEPS/mingw64"
-fi
+    rm -rf "$DEPS/$dir.old"
+    [ ! -d "$DEPS/$dir" ] || mv "$DEPS/$dir" "$DEPS/$dir.old"
+    mv "$src/stage-$crt$DEPS/$dir" "$DEPS/$dir"
+    rm -rf "$DEPS/$dir.old"
+    echo "setup: cmocka for mingw ($crt) installed in $DEPS/$dir"
+}
+
+build_cmocka mingw64 msvcrt
+build_cmocka mingw64-ucrt ucrt
+[ -z "$src" ] || rm -rf "$src"
 echo "setup: ready (WINPIPE_DEPS=$DEPS)"

@@ -1,7 +1,8 @@
 #!/bin/sh
-# winpipe's test command: sets up the machine, then builds and runs every test twice, natively
-# (_build/native, against the system's POSIX functions) and cross-compiled for mingw-w64
-# (_build/win, under Wine). It always runs both, then closes with one line:
+# winpipe's test command: sets up the machine, then builds and runs every test three times:
+# natively (_build/native, against the system's POSIX functions) and cross-compiled for
+# mingw-w64 once per C runtime (_build/win for msvcrt, _build/win-ucrt for UCRT; under Wine).
+# It always runs all three, then closes with one line:
 #   winpipe: N passed, N failed, N skipped
 # counted from cmocka's per-case lines in every test log; a test program that crashed, timed
 # out or exited non-zero without a FAILED line counts as one failed, a build that failed as one.
@@ -104,16 +105,22 @@ EOF
     done
 }
 
+# Natively, then for Windows once per C runtime (each has its own fd table, so winpipe is
+# built for one or the other: configure --with-crt).
 build native
 build win --build="$(build-aux/config.guess)" --host=x86_64-w64-mingw32
+build win-ucrt --build="$(build-aux/config.guess)" --host=x86_64-w64-mingw32 --with-crt=ucrt
 
 count _build/native
 count _build/win
+count _build/win-ucrt
 
 # No wineserver of this run may linger (make check stops it unless a test failed).
-if [ -f _build/win/Makefile ]; then
-    make -C _build/win --no-print-directory -s wine-kill >/dev/null 2>&1
-fi
+for dir in _build/win _build/win-ucrt; do
+    if [ -f $dir/Makefile ]; then
+        make -C $dir --no-print-directory -s wine-kill >/dev/null 2>&1
+    fi
+done
 
 say "total time: $(( $(now) - start )) s"
 if [ -n "$problems" ]; then
