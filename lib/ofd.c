@@ -111,6 +111,7 @@ static void wp_ofd__destroy(struct wp_ofd *ofd)
         CancelIoEx(ofd->h, &ofd->probe.ov);
         GetOverlappedResult(ofd->h, &ofd->probe.ov, &n, TRUE);
     }
+    wp_pipe_link_drop(ofd); /* before the handle closes: poll() may not think it still open */
     if (ofd->h)
         CloseHandle(ofd->h);
     if (ofd->rd_ev)

@@ -163,6 +163,51 @@ static int wp_pipe__end(HANDLE h, int accmode, int flags, int crt_flags)
     return fd;
 }
 
+/* Ties the two new ends together; without memory they stay untied, and poll() asks Windows. */
+static void wp_pipe__link_locked(int rd_fd, int wr_fd)
+{
+    struct wp_pipe_link *link = calloc(1, sizeof *link);
+    struct wp_ofd *rd, *wr;
+    if (!link)
+        return;
+    if (wp_fd_get_locked(rd_fd, &rd) < 0) {
+        free(link);
+        return;
+    }
+    if (wp_fd_get_locked(wr_fd, &wr) < 0) {
+        wp_ofd_unref(rd);
+        free(link);
+        return;
+    }
+    link->refs = 2;
+    link->reader = link->writer = 1;
+    rd->link = wr->link = link;
+    wp_ofd_unref(rd);
+    wp_ofd_unref(wr);
+}
+
+/* A description is going away: its end of the pipe no longer counts as held here. */
+void wp_pipe_link_drop(struct wp_ofd *ofd)
+{
+    struct wp_pipe_link *link = ofd->link;
+    if (!link)
+        return;
+    ofd->link = NULL;
+    InterlockedExchange(ofd->accmode == O_RDONLY ? &link->reader : &link->writer, 0);
+    if (InterlockedDecrement(&link->refs) == 0)
+        free(link);
+}
+
+/* 1: this process holds the other end of ofd's pipe open, so POSIX's "no writer" (POLLHUP) or
+ * "no reader" (POLLERR, EPIPE) cannot be true now; 0: not known, ask Windows. */
+int wp_pipe_peer_alive(struct wp_ofd *ofd)
+{
+    struct wp_pipe_link *link = ofd->link;
+    if (!link)
+        return 0;
+    return ofd->accmode == O_RDONLY ? link->writer != 0 : link->reader != 0;
+}
+
 static int wp_pipe__fds(int fds[2], int flags, DWORD size, int crt_flags)
 {
     HANDLE rd, wr;
@@ -186,6 +231,7 @@ static int wp_pipe__fds(int fds[2], int flags, DWORD size, int crt_flags)
         wp_fdtab_unlock();
         return fd1;
     }
+    wp_pipe__link_locked(fd0, fd1);
     wp_spawn_pair_locked(fd0, fd1); /* spawn.c may swap a still-unused pair for the child */
     wp_fdtab_unlock();
     fds[0] = fd0;

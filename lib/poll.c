@@ -103,7 +103,8 @@ static short wp_poll__async_read(struct wp_ofd *ofd, short events, HANDLE *wake)
     if (!ready)
         return 0;
     if (err == 0) /* data; POSIX adds POLLHUP when no writer is left */
-        return (events & WP_POLLIN_BITS) | (wp_poll__pipe_closing(ofd->h) ? POLLHUP : 0);
+        return (events & WP_POLLIN_BITS)
+               | (!wp_pipe_peer_alive(ofd) && wp_poll__pipe_closing(ofd->h) ? POLLHUP : 0);
     if (err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED)
         return POLLHUP;
     return POLLERR;
@@ -129,7 +130,7 @@ static short wp_poll__async_write(struct wp_ofd *ofd, short events, HANDLE *wake
         return 0;
     /* Linux: a write end whose reader is gone is POLLERR, with POLLOUT unless the pipe is full —
      * and a pipe stays full of what the reader left. Here that is the write-behind it left. */
-    if (!wp_poll__pipe_closing(ofd->h))
+    if (wp_pipe_peer_alive(ofd) || !wp_poll__pipe_closing(ofd->h))
         return events & WP_POLLOUT_BITS;
     return POLLERR | (ofd->wb_discarded ? 0 : (events & WP_POLLOUT_BITS));
 }

@@ -92,6 +92,7 @@ struct wp_ofd {
     int port_state;        /* poll.c: 0 not yet, 1 on the completion port, -1 refused */
     HANDLE linger_wait;    /* thread-pool wait that ends a closed description's write-behind */
     struct wp_ofd *wb_next, *wb_prev; /* on the list of descriptions with a write-behind */
+    struct wp_pipe_link *link; /* pipe.c: shared by both ends of one pipe() (NULL: not known) */
     LONG64 pipe_id;        /* spawn.c: one value for both ends of one pipe() (0: not known) */
     volatile LONG spawned; /* spawn.c: given to a child, so its pipe can no longer be replaced */
 };
@@ -118,6 +119,14 @@ void wp_fd_unbind_locked(int fd);
 int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
 
 /* ---- pipe.c ---- */
+/* Both ends of one pipe() while this process holds them: an end whose description is alive here
+ * keeps its handle open, so the pipe has that reader or writer, and poll() need not ask. */
+struct wp_pipe_link {
+    LONG refs;
+    volatile LONG reader, writer;
+};
+void wp_pipe_link_drop(struct wp_ofd *ofd);
+int wp_pipe_peer_alive(struct wp_ofd *ofd);
 int wp_pipe_pair(HANDLE *rd, HANDLE *wr, DWORD size);
 int wp_pipe_unnamed(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);
 

@@ -445,6 +445,33 @@ static void read_end_with_data_after_writer_closed_is_pollin_pollhup(void **stat
     wp_close(fds[0]);
 }
 
+/* A writer this process still holds through a dup (winpipe then knows it is there without
+ * asking Windows) keeps POLLHUP away; the last one closed brings it, with the data still there.
+ * The same for a reader kept through a dup, and POLLERR. */
+static void pollhup_and_pollerr_wait_for_the_last_dup_of_the_other_end(void **state)
+{
+    int fds[2], wdup, rdup;
+    (void)state;
+    wp_pipe(fds, 0);
+    write_byte(fds[1], 'a');
+    wdup = dup(fds[1]);
+    assert_true(wdup >= 0);
+    wp_close(fds[1]);
+    assert_revents(fds[0], POLLIN, POLLIN);
+    wp_close(wdup);
+    assert_revents(fds[0], POLLIN, POLLIN | POLLHUP);
+    wp_close(fds[0]);
+
+    wp_pipe(fds, 0);
+    rdup = dup(fds[0]);
+    assert_true(rdup >= 0);
+    wp_close(fds[0]);
+    assert_revents(fds[1], POLLOUT, POLLOUT);
+    wp_close(rdup);
+    assert_revents(fds[1], POLLOUT, POLLOUT | POLLERR);
+    wp_close(fds[1]);
+}
+
 static void read_end_drained_after_writer_closed_is_pollhup_only(void **state)
 {
     int fds[2];
@@ -1559,6 +1586,7 @@ int main(int argc, char **argv)
         WP_TEST(write_end_with_only_pollin_requested_gives_0),
         WP_TEST(write_end_of_partly_filled_pipe_is_pollout),
         WP_TEST(read_end_with_data_after_writer_closed_is_pollin_pollhup),
+        WP_TEST(pollhup_and_pollerr_wait_for_the_last_dup_of_the_other_end),
         WP_TEST(read_end_drained_after_writer_closed_is_pollhup_only),
         WP_TEST(read_end_of_never_written_pipe_after_writer_closed_is_pollhup_only),
         WP_TEST(read_end_after_writer_closed_gives_pollhup_even_with_events_0),
