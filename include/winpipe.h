@@ -28,11 +28,20 @@ extern "C" {
 #ifndef O_ACCMODE
 #define O_ACCMODE (_O_RDONLY | _O_WRONLY | _O_RDWR)
 #endif
+/* One by one: another header may have defined some (see <fcntl.h>, which defines them first). */
 #ifndef F_DUPFD
 #define F_DUPFD 0
+#endif
+#ifndef F_GETFD
 #define F_GETFD 1
+#endif
+#ifndef F_SETFD
 #define F_SETFD 2
+#endif
+#ifndef F_GETFL
 #define F_GETFL 3
+#endif
+#ifndef F_SETFL
 #define F_SETFL 4
 #endif
 #ifndef F_DUPFD_CLOEXEC

@@ -3,6 +3,7 @@
  * the open file description shared, as POSIX says, and FD_CLOEXEC as the inheritability of the
  * fd's own handle, which is per fd as POSIX says FD_CLOEXEC is. */
 #include "winpipe-internal.h"
+#include <stdio.h>
 #include <stdarg.h>
 
 static int wp_fcntl__set_cloexec(HANDLE h, int cloexec)
@@ -118,49 +119,86 @@ static int wp_fcntl(int fd, int cmd, intptr_t arg)
     }
 }
 
+/* For WINPIPE_TRACE: a command's name, and its argument as the command means it. */
+static const char *wp_fcntl__trace(char *buf, size_t size, int cmd, intptr_t arg)
+{
+    static const char *const names[] = { "F_DUPFD", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL" };
+    if (cmd == F_GETFD || cmd == F_GETFL)
+        snprintf(buf, size, "%s", names[cmd]);
+    else if (cmd == F_SETFL)
+        snprintf(buf, size, "F_SETFL, %#x", (unsigned)arg);
+    else if (cmd >= 0 && cmd < 5)
+        snprintf(buf, size, "%s, %d", names[cmd], (int)arg);
+    else if (cmd == F_DUPFD_CLOEXEC)
+        snprintf(buf, size, "F_DUPFD_CLOEXEC, %d", (int)arg);
+    else
+        snprintf(buf, size, "%d, %d", cmd, (int)arg);
+    return buf;
+}
+
 int winpipe_fcntl(int fd, int cmd, ...)
 {
+    char what[48];
     va_list ap;
     va_start(ap, cmd);
     /* Every command winpipe knows takes an int or nothing; reading an int is safe for all. */
     intptr_t arg = (cmd == F_GETFD || cmd == F_GETFL) ? 0 : va_arg(ap, int);
     va_end(ap);
-    return (int)wp_ret(wp_fcntl(fd, cmd, arg));
+    int r = (int)wp_ret(wp_fcntl(fd, cmd, arg));
+    if (!wp_tracing())
+        return r;
+    return (int)wp_trace_ret(r, "fcntl(%d, %s)", fd, wp_fcntl__trace(what, sizeof what, cmd, arg));
 }
 
 int winpipe_dup(int fd)
 {
-    return (int)wp_ret(wp_fcntl__dup(fd, -1, 0, 0));
+    return (int)wp_trace_ret(wp_ret(wp_fcntl__dup(fd, -1, 0, 0)), "dup(%d)", fd);
+}
+
+static int wp_fcntl__dup2(int fd, int fd2)
+{
+    /* POSIX: dup2(fd, fd) checks fd and returns it, changing nothing. */
+    if (fd == fd2)
+        return wp_crt_handle(fd) == INVALID_HANDLE_VALUE ? -EBADF : fd;
+    if (fd2 < 0 || fd2 >= WP_FD_MAX)
+        return -EBADF;
+    return wp_fcntl__dup(fd, fd2, 0, 0);
 }
 
 int winpipe_dup2(int fd, int fd2)
 {
-    /* POSIX: dup2(fd, fd) checks fd and returns it, changing nothing. */
+    return (int)wp_trace_ret(wp_ret(wp_fcntl__dup2(fd, fd2)), "dup2(%d, %d)", fd, fd2);
+}
+
+static int wp_fcntl__dup3(int fd, int fd2, int flags)
+{
+    if (flags & ~O_CLOEXEC)
+        return -EINVAL;
     if (fd == fd2)
-        return wp_crt_handle(fd) == INVALID_HANDLE_VALUE ? (int)wp_ret(-EBADF) : fd;
+        return -EINVAL;
     if (fd2 < 0 || fd2 >= WP_FD_MAX)
-        return (int)wp_ret(-EBADF);
-    return (int)wp_ret(wp_fcntl__dup(fd, fd2, 0, 0));
+        return -EBADF;
+    return wp_fcntl__dup(fd, fd2, 0, (flags & O_CLOEXEC) != 0);
 }
 
 int winpipe_dup3(int fd, int fd2, int flags)
 {
-    if (flags & ~O_CLOEXEC)
-        return (int)wp_ret(-EINVAL);
-    if (fd == fd2)
-        return (int)wp_ret(-EINVAL);
-    if (fd2 < 0 || fd2 >= WP_FD_MAX)
-        return (int)wp_ret(-EBADF);
-    return (int)wp_ret(wp_fcntl__dup(fd, fd2, 0, (flags & O_CLOEXEC) != 0));
+    return (int)wp_trace_ret(wp_ret(wp_fcntl__dup3(fd, fd2, flags)), "dup3(%d, %d, %#x)", fd,
+                             fd2, flags);
 }
 
-int winpipe_close(int fd)
+static int wp_fcntl__close(int fd)
 {
     if (fd < 0 || fd >= WP_FD_MAX)
-        return (int)wp_ret(-EBADF);
+        return -EBADF;
     wp_fdtab_lock();
     wp_fd_unbind_locked(fd);
     int r = wp_crt_close(fd);
     wp_fdtab_unlock();
-    return (int)wp_ret(r);
+    return r;
+}
+
+int winpipe_close(int fd)
+{
+    return (int)wp_trace_ret(wp_ret(wp_fcntl__close(fd)), "close(%d)", fd);
 }

@@ -347,13 +347,17 @@ ssize_t wp_write(int fd, const void *buf, size_t n)
 
 ssize_t winpipe_read(int fd, void *buf, size_t count)
 {
-    return (ssize_t)wp_ret(wp_read(fd, buf, count));
+    return (ssize_t)wp_trace_ret(wp_ret(wp_read(fd, buf, count)), "read(%d, 0x%llx, %zu)", fd,
+                                 WP_TRACE_PTR(buf), count);
 }
 
 ssize_t winpipe_write(int fd, const void *buf, size_t count)
 {
     ssize_t r = wp_write(fd, buf, count);
-    if (r == -EPIPE)
+    if (r == -EPIPE) {
+        wp_trace_ret(r, "write(%d, 0x%llx, %zu): SIGPIPE", fd, WP_TRACE_PTR(buf), count);
         wp_sigpipe(); /* POSIX: SIGPIPE first; the write fails with EPIPE if the process lives */
-    return (ssize_t)wp_ret(r);
+    }
+    return (ssize_t)wp_trace_ret(wp_ret(r), "write(%d, 0x%llx, %zu)", fd, WP_TRACE_PTR(buf),
+                                 count);
 }

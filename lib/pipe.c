@@ -239,25 +239,38 @@ static int wp_pipe__fds(int fds[2], int flags, DWORD size, int crt_flags)
     return 0;
 }
 
+/* "[3, 4]" once made; the array's address if not. */
+#define WP_PIPE_TRACE(name, r, fds, fmt, ...)                                                  \
+    ((r) == 0 ? (int)wp_trace_ret(r, name "([%d, %d]" fmt ")", (fds)[0], (fds)[1], __VA_ARGS__) \
+              : (int)wp_trace_ret(r, name "(0x%llx" fmt ")", WP_TRACE_PTR(fds), __VA_ARGS__))
+
 int winpipe_pipe2(int fds[2], int flags)
 {
-    if (flags & ~(O_NONBLOCK | O_CLOEXEC))
-        return (int)wp_ret(-EINVAL);
-    return (int)wp_ret(wp_pipe__fds(fds, flags, WP_PIPE_SIZE, _O_BINARY));
+    int r = (int)wp_ret((flags & ~(O_NONBLOCK | O_CLOEXEC))
+                            ? -EINVAL
+                            : wp_pipe__fds(fds, flags, WP_PIPE_SIZE, _O_BINARY));
+    return WP_PIPE_TRACE("pipe2", r, fds, ", %#x", flags);
 }
 
 int winpipe_pipe(int fds[2])
 {
-    return (int)wp_ret(wp_pipe__fds(fds, 0, WP_PIPE_SIZE, _O_BINARY));
+    int r = (int)wp_ret(wp_pipe__fds(fds, 0, WP_PIPE_SIZE, _O_BINARY));
+    return WP_PIPE_TRACE("pipe", r, fds, "%s", "");
 }
 
 /* msvcrt's _pipe: mode _O_BINARY or _O_TEXT (kept on the CRT's fd, so its own _read/_write and
  * stdio translate; winpipe's read/write are always binary, as POSIX), _O_NOINHERIT. */
-int winpipe__pipe(int *fds, unsigned int size, int mode)
+static int wp_pipe__crt(int *fds, unsigned int size, int mode)
 {
     if (mode & ~(_O_BINARY | _O_TEXT | _O_NOINHERIT))
-        return (int)wp_ret(-EINVAL);
+        return -EINVAL;
     int flags = (mode & _O_NOINHERIT) ? O_CLOEXEC : 0;
     int crt = (mode & _O_TEXT) ? _O_TEXT : _O_BINARY;
-    return (int)wp_ret(wp_pipe__fds(fds, flags, size ? size : WP_PIPE_SIZE, crt));
+    return wp_pipe__fds(fds, flags, size ? size : WP_PIPE_SIZE, crt);
+}
+
+int winpipe__pipe(int *fds, unsigned int size, int mode)
+{
+    int r = (int)wp_ret(wp_pipe__crt(fds, size, mode));
+    return WP_PIPE_TRACE("_pipe", r, fds, ", %u, %#x", size, mode);
 }

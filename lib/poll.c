@@ -490,5 +490,12 @@ int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
 
 int winpipe_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-    return (int)wp_ret(wp_poll(fds, nfds, timeout));
+    char in[256], out[256];
+    if (wp_tracing())
+        wp_trace_pollfds(in, sizeof in, fds, nfds, 0);
+    int r = (int)wp_ret(wp_poll(fds, nfds, timeout));
+    if (!wp_tracing())
+        return r;
+    return (int)wp_trace_ret(r, "poll(%s, %lu, %d) -> %s", in, (unsigned long)nfds, timeout,
+                             r > 0 ? wp_trace_pollfds(out, sizeof out, fds, nfds, 1) : "[]");
 }

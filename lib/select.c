@@ -89,5 +89,8 @@ static int wp_select(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_
 int winpipe_select(int nfds, winpipe_fd_set *readfds, winpipe_fd_set *writefds,
                    winpipe_fd_set *exceptfds, struct timeval *timeout)
 {
-    return (int)wp_ret(wp_select(nfds, readfds, writefds, exceptfds, timeout));
+    return (int)wp_trace_ret(wp_ret(wp_select(nfds, readfds, writefds, exceptfds, timeout)),
+                             "select(%d, 0x%llx, 0x%llx, 0x%llx, 0x%llx)", nfds,
+                             WP_TRACE_PTR(readfds), WP_TRACE_PTR(writefds),
+                             WP_TRACE_PTR(exceptfds), WP_TRACE_PTR(timeout));
 }

@@ -7,7 +7,7 @@
 
 static void (*volatile wp_sigpipe_action)(int) = SIG_DFL;
 
-winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler)
+static winpipe_sighandler_t wp_signal(int sig, winpipe_sighandler_t handler)
 {
     if (sig != SIGPIPE)
         return signal(sig, handler);
@@ -18,10 +18,18 @@ winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler)
     return InterlockedExchangePointer((PVOID volatile *)&wp_sigpipe_action, (PVOID)handler);
 }
 
+winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler)
+{
+    winpipe_sighandler_t old = wp_signal(sig, handler);
+    wp_trace_ret(old == SIG_ERR ? -1 : 0, "signal(%d, 0x%llx)", sig, WP_TRACE_PTR(handler));
+    return old;
+}
+
 int winpipe_raise(int sig)
 {
     if (sig != SIGPIPE)
-        return raise(sig);
+        return (int)wp_trace_ret(raise(sig), "raise(%d)", sig);
+    wp_trace_ret(0, "raise(%d): SIGPIPE", sig);
     wp_sigpipe();
     return 0;
 }

@@ -4,7 +4,7 @@
 #include "winpipe-internal.h"
 #include <stdio.h>
 
-int winpipe_fclose(FILE *stream)
+static int wp_fclose(FILE *stream)
 {
     if (!stream)
         return fclose(stream); /* the CRT's answer; fflush(NULL) would flush every stream */
@@ -17,4 +17,10 @@ int winpipe_fclose(FILE *stream)
     int r = fclose(stream);
     wp_fdtab_unlock();
     return r;
+}
+
+int winpipe_fclose(FILE *stream)
+{
+    int fd = stream ? _fileno(stream) : -1;
+    return (int)wp_trace_ret(wp_fclose(stream), "fclose(0x%llx) fd %d", WP_TRACE_PTR(stream), fd);
 }

@@ -173,4 +173,18 @@ uint32_t wp_wait_status(DWORD exit_code);                     /* Linux's wait st
 /* ---- init.c ---- */
 void wp_init(void);
 
+/* ---- trace.c: WINPIPE_TRACE. Public entries return through wp_trace_ret (a -1/errno result)
+ * or wp_trace_err (an error number, as posix_spawn returns); each returns its first argument. */
+extern volatile LONG wp_trace_state;
+int wp_trace__enabled(void);
+static inline int wp_tracing(void)
+{
+    return wp_trace_state > 0 || (wp_trace_state < 0 && wp_trace__enabled());
+}
+long long wp_trace_ret(long long r, const char *fmt, ...) __attribute__((format(gnu_printf, 2, 3)));
+int wp_trace_err(int err, const char *fmt, ...) __attribute__((format(gnu_printf, 2, 3)));
+const char *wp_trace_errname(int err);
+#define WP_TRACE_PTR(p) ((unsigned long long)(uintptr_t)(p)) /* printed "0x%llx": one way */
+const char *wp_trace_pollfds(char *buf, size_t size, const struct pollfd *fds, nfds_t n, int rev);
+
 #endif
