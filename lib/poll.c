@@ -44,7 +44,12 @@ struct wp_pollent {
     HANDLE wait;      /* port mode: thread-pool wait bridging wake to the port */
     HANDLE sock_ev;   /* socket: WSAEventSelect's event */
     struct wp_syncwatch *sw;
+    int unarmed;      /* not ready, and nothing will wake the call for it: look again soon */
 };
+
+/* How often an fd without a wake-up is looked at again. Only when the system refused what a
+ * wake-up needs (a watcher thread): better late than a poll(-1) that never returns. */
+#define WP_POLL_UNARMED_MS 10
 
 static BOOL CALLBACK wp_poll__make_port(PINIT_ONCE once, PVOID param, PVOID *ctx)
 {
@@ -227,6 +232,7 @@ static short wp_poll__sync(struct wp_pollent *e, int fd, short events)
             e->sw->thread = CreateThread(NULL, 0, wp_poll__sync_watch, e->sw, 0, NULL);
     }
     e->wake = e->sw ? e->sw->thread : NULL;
+    e->unarmed = !e->wake;
     return 0;
 }
 
@@ -307,6 +313,7 @@ static short wp_poll__check(struct wp_pollent *e, struct pollfd *p, int port)
 {
     short ev = p->events;
     e->wake = NULL;
+    e->unarmed = 0;
     switch (e->ofd->kind) {
     case WP_PIPE_ASYNC: return wp_poll__async(e, ev, port);
     case WP_PIPE_SYNC: return wp_poll__sync(e, p->fd, ev);
@@ -317,9 +324,12 @@ static short wp_poll__check(struct wp_pollent *e, struct pollfd *p, int port)
     }
 }
 
-static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int port)
+/* The ready count; *unarmed: some fd that is not ready has no wake-up. */
+static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int port,
+                         int *unarmed)
 {
     int ready = 0;
+    *unarmed = 0;
     for (nfds_t i = 0; i < n; i++) {
         if (fds[i].fd < 0)
             fds[i].revents = 0;
@@ -328,6 +338,7 @@ static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
         else
             fds[i].revents = wp_poll__check(&ents[i], &fds[i], port);
         ready += fds[i].revents != 0;
+        *unarmed |= ents[i].unarmed;
     }
     return ready;
 }
@@ -424,7 +435,8 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
     int port = wp_poll__needs_port(ents, n);
     for (;;) {
         unsigned long long seen = port ? wp_poll__epoch() : 0;
-        int ready = wp_poll__scan(ents, fds, n, port);
+        int unarmed;
+        int ready = wp_poll__scan(ents, fds, n, port, &unarmed);
         if (ready || timeout == 0)
             return ready;
         DWORD ms = INFINITE;
@@ -434,6 +446,8 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
                 return 0; /* POSIX: 0 only once the whole time-out has passed */
             ms = (DWORD)((deadline - now + 999) / 1000);
         }
+        if (unarmed && ms > WP_POLL_UNARMED_MS)
+            ms = WP_POLL_UNARMED_MS;
         if (port) {
             wp_poll__bridge_all(ents, n);
             wp_poll__sleep(seen, ms);
