@@ -1554,6 +1554,108 @@ static void win_poll_over_more_than_64_pipes_wakes_for_the_last_one(void **state
 #endif
 }
 
+#ifdef _WIN32
+/* The child side of win_console_key_press_is_pollin: test_poll.exe --console-child, started in
+ * a console of its own. It writes key events into that console's input buffer and reports on
+ * fd 1 what poll() said of CONIN$ as an fd: "NAME=RESULT/REVENTS" per step. */
+static int console_key(HANDLE h, BOOL down)
+{
+    INPUT_RECORD r;
+    DWORD n = 0;
+    memset(&r, 0, sizeof r);
+    r.EventType = KEY_EVENT;
+    r.Event.KeyEvent.bKeyDown = down;
+    r.Event.KeyEvent.wRepeatCount = 1;
+    r.Event.KeyEvent.wVirtualKeyCode = 'A';
+    r.Event.KeyEvent.uChar.UnicodeChar = L'a';
+    return WriteConsoleInputW(h, &r, 1, &n) && n == 1;
+}
+
+static DWORD WINAPI console_key_later(LPVOID h)
+{
+    Sleep(300);
+    console_key(h, TRUE);
+    return 0;
+}
+
+static const char *console_revents(short r)
+{
+    return r == POLLIN ? "IN" : r == 0 ? "0" : "other";
+}
+
+static int console_child(void)
+{
+    HANDLE h = CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+    char out[256];
+    size_t len = 0;
+    struct pollfd p;
+    int fd, r;
+    HANDLE th;
+    if (h == INVALID_HANDLE_VALUE)
+        return 2; /* no console */
+    fd = _open_osfhandle((intptr_t)h, _O_RDONLY);
+    p.fd = fd;
+    p.events = POLLIN;
+    FlushConsoleInputBuffer(h);
+    r = poll(&p, 1, 0);
+    len += snprintf(out + len, sizeof out - len, "empty=%d/%s", r, console_revents(p.revents));
+    console_key(h, FALSE); /* a key release is an input event, but nothing to read */
+    r = poll(&p, 1, 0);
+    len += snprintf(out + len, sizeof out - len, " release=%d/%s", r, console_revents(p.revents));
+    console_key(h, TRUE);
+    r = poll(&p, 1, 0);
+    len += snprintf(out + len, sizeof out - len, " press=%d/%s", r, console_revents(p.revents));
+    FlushConsoleInputBuffer(h);
+    th = CreateThread(NULL, 0, console_key_later, h, 0, NULL);
+    r = poll(&p, 1, 20000); /* sleeps until the other thread's key press */
+    len += snprintf(out + len, sizeof out - len, " later=%d/%s\n", r, console_revents(p.revents));
+    WaitForSingleObject(th, INFINITE);
+    return write(1, out, len) == (ssize_t)len ? 0 : 3;
+}
+#endif
+
+/* POSIX: a terminal is readable when input is waiting. On Windows that is a key press in the
+ * console's input buffer; other input events are not data. The child gets a console with no
+ * window (CREATE_NO_WINDOW; under Wine a headless one), so the test needs no terminal. */
+static void win_console_key_press_is_pollin(void **state)
+{
+#ifdef _WIN32
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+    WCHAR exe[MAX_PATH], cmd[MAX_PATH + 32];
+    HANDLE r, w;
+    char out[256];
+    DWORD n, total = 0, code;
+    (void)state;
+    assert_true(GetModuleFileNameW(NULL, exe, MAX_PATH) > 0);
+    _snwprintf(cmd, MAX_PATH + 32, L"\"%ls\" --console-child", exe);
+    assert_true(CreatePipe(&r, &w, &sa, 0));
+    SetHandleInformation(r, HANDLE_FLAG_INHERIT, 0);
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdOutput = w;
+    si.hStdError = w;
+    assert_true(CreateProcessW(exe, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi));
+    CloseHandle(w);
+    while (total < sizeof out - 1 && ReadFile(r, out + total, sizeof out - 1 - total, &n, NULL) && n)
+        total += n;
+    out[total] = 0;
+    CloseHandle(r);
+    assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
+    assert_true(GetExitCodeProcess(pi.hProcess, &code));
+    CloseHandle(pi.hProcess);
+    CloseHandle(pi.hThread);
+    assert_int_equal(code, 0);
+    assert_string_equal(out, "empty=0/0 release=0/0 press=1/IN later=1/IN\n");
+#else
+    (void)state;
+    skip(); /* Windows only: console input records; a Linux terminal is a different device (pty) */
+#endif
+}
+
 static void native_unix_socketpair_is_pollin_after_send(void **state)
 {
 #ifndef _WIN32
@@ -1644,8 +1746,13 @@ int main(int argc, char **argv)
         WP_TEST(win_synchronous_createpipe_ends_report_pollin_and_pollhup),
         WP_TEST(win_synchronous_createpipe_read_end_poll_minus1_wakes_on_writer_close),
         WP_TEST(win_poll_over_more_than_64_pipes_wakes_for_the_last_one),
+        WP_TEST(win_console_key_press_is_pollin),
         WP_TEST(native_unix_socketpair_is_pollin_after_send),
     };
+#ifdef _WIN32
+    if (argc > 1 && strcmp(argv[1], "--console-child") == 0)
+        return console_child();
+#endif
     if (argc > 1) /* a test name pattern, for running one test */
         cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
