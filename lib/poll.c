@@ -158,11 +158,22 @@ static void wp_poll__reissue_probe(struct wp_ofd *ofd)
     ReleaseSRWLockExclusive(&ofd->probe_lock);
 }
 
+/* Once per description, whichever polling thread comes first: Windows refuses a second
+ * association of a handle (ERROR_INVALID_PARAMETER, even with the same port), which would leave
+ * the loser thinking the handle can never join. The state is published after the probe is
+ * issued again, so no thread waits for a packet from the old probe. */
+static SRWLOCK wp_poll_join_lock = SRWLOCK_INIT;
+
 static void wp_poll__join_port(struct wp_ofd *ofd)
 {
-    ofd->port_state = CreateIoCompletionPort(ofd->h, wp_port, 0, 0) ? 1 : -1;
-    if (ofd->port_state > 0)
-        wp_poll__reissue_probe(ofd);
+    AcquireSRWLockExclusive(&wp_poll_join_lock);
+    if (ofd->port_state == 0) {
+        int joined = CreateIoCompletionPort(ofd->h, wp_port, 0, 0) != NULL;
+        if (joined)
+            wp_poll__reissue_probe(ofd);
+        ofd->port_state = joined ? 1 : -1;
+    }
+    ReleaseSRWLockExclusive(&wp_poll_join_lock);
 }
 
 static short wp_poll__async(struct wp_pollent *e, short events, int port)
