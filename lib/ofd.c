@@ -61,6 +61,13 @@ static int wp_ofd__is_overlapped(HANDLE h)
     return (mode & 0x30) == 0;
 }
 
+/* A socket answers getsockopt (once the program started Winsock, as it must to have one). */
+static int wp_ofd__is_socket(HANDLE h)
+{
+    int type, len = sizeof type;
+    return getsockopt((SOCKET)h, SOL_SOCKET, SO_TYPE, (char *)&type, &len) == 0;
+}
+
 static enum wp_kind wp_ofd__classify(HANDLE h)
 {
     DWORD mode, flags;
@@ -70,10 +77,12 @@ static enum wp_kind wp_ofd__classify(HANDLE h)
     case FILE_TYPE_CHAR:
         return GetConsoleMode(h, &mode) ? WP_CONSOLE : WP_CHAR;
     case FILE_TYPE_PIPE:
-        /* Sockets are FILE_TYPE_PIPE too, but no pipe information. */
-        if (!GetNamedPipeInfo(h, &flags, NULL, NULL, NULL))
-            return WP_SOCKET;
-        return wp_ofd__is_overlapped(h) ? WP_PIPE_ASYNC : WP_PIPE_SYNC;
+        if (GetNamedPipeInfo(h, &flags, NULL, NULL, NULL))
+            return wp_ofd__is_overlapped(h) ? WP_PIPE_ASYNC : WP_PIPE_SYNC;
+        /* Sockets are FILE_TYPE_PIPE too, without pipe information. So is, under Wine, a Unix
+         * pipe or FIFO a process was started with (wine prog.exe | cat): the C runtime's own
+         * reads and writes work on it, and poll() calls it always ready, as a file. */
+        return wp_ofd__is_socket(h) ? WP_SOCKET : WP_OTHER;
     default:
         return WP_OTHER;
     }

@@ -1,4 +1,5 @@
-/* child: the one helper program the spawn and wait tests start. It reports what a child sees.
+/* child: the one helper program the spawn, wait and prun tests start. It reports what a child
+ * sees, and writes and waits as a test's child needs.
  *
  *   child argv                 argv[0..argc-1], each followed by a NUL byte, on fd 1
  *   child env                  the environment, each string followed by a NUL byte, on fd 1
@@ -18,6 +19,16 @@
  *   child sigpipe              SIGPIPE to SIG_DFL, then writes to fd 1 until that kills it
  *   child nbwrite N            O_NONBLOCK on fd 1, writes N bytes (byte i is i % 251) with
  *                              winpipe's write, retrying on EAGAIN, and exits at once
+ *   child lines N LEN [FDS [MS]]  N numbered lines: line i (from 1) is LEN bytes -- i in
+ *                              decimal, a space, then 'a' + i % 26 repeated -- and '\n'. It goes
+ *                              to FDS[(i - 1) % count] (FDS a comma-separated list, default "1"),
+ *                              written in 4000-byte pieces that cut lines anywhere; with MS > 0
+ *                              each line is written whole and followed by a pause of MS ms
+ *   child interrupt PROG [ARG...]  runs PROG with this process's fds 1 and 2 and no stdin; when
+ *                              a byte or EOF arrives on fd 0, interrupts it as a terminal's Ctrl-C
+ *                              would, and exits with its exit code (100 + the signal if one ended
+ *                              it). Natively: SIGINT to PROG. Windows: PROG runs in a console of
+ *                              its own without a window and gets CTRL_C_EVENT through it.
  *
  * All output is binary. On Windows the child uses the C runtime's own _read/_write and
  * _get_osfhandle, as an ordinary program not linked with winpipe would (only `sigpipe` goes
@@ -40,6 +51,8 @@
 #include <windows.h>
 #include <winternl.h>
 #else
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
 extern char **environ;
 #endif
@@ -261,6 +274,134 @@ static int child_nbwrite(long n)
     return 0;
 }
 
+/* lines: each fd's output, written in 4000-byte pieces that end wherever they fill. */
+struct child_lines_out {
+    int fd;
+    size_t n;
+    char buf[4000];
+};
+
+static void child_lines_put(struct child_lines_out *o, const char *p, size_t n)
+{
+    while (n) {
+        size_t k = sizeof o->buf - o->n < n ? sizeof o->buf - o->n : n;
+        memcpy(o->buf + o->n, p, k);
+        o->n += k;
+        p += k;
+        n -= k;
+        if (o->n == sizeof o->buf) {
+            child_put(o->fd, o->buf, o->n);
+            o->n = 0;
+        }
+    }
+}
+
+/* The buffer of fd, one per distinct fd. */
+static struct child_lines_out *child_lines_for(struct child_lines_out *out, int *nout, int fd)
+{
+    for (int i = 0; i < *nout; i++)
+        if (out[i].fd == fd)
+            return &out[i];
+    out[*nout].fd = fd;
+    return &out[(*nout)++];
+}
+
+static int child_lines(long n, long len, const char *fds, unsigned long ms)
+{
+    static struct child_lines_out out[8];
+    static char line[65537];
+    struct child_lines_out *to[8];
+    int count = 0, nout = 0;
+    if (len < 12 || len > 65536)
+        return 2;
+    for (const char *p = fds; *p && count < 8; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+        to[count++] = child_lines_for(out, &nout, atoi(p));
+    for (long i = 1; i <= n; i++) {
+        struct child_lines_out *o = to[(i - 1) % count];
+        int k = sprintf(line, "%ld ", i);
+        memset(line + k, 'a' + (int)(i % 26), (size_t)(len - k));
+        line[len] = '\n';
+        child_lines_put(o, line, (size_t)len + 1);
+        if (ms) {
+            child_put(o->fd, o->buf, o->n);
+            o->n = 0;
+            child_sleep(ms);
+        }
+    }
+    for (int i = 0; i < nout; i++)
+        child_put(out[i].fd, out[i].buf, out[i].n);
+    return 0;
+}
+
+#ifdef _WIN32
+/* PROG's command line is this process's own past its first two words, exactly as the parent
+ * quoted it (argv[0] is quoted only as a whole; "interrupt" never is). */
+static wchar_t *child_rest_of_command_line(void)
+{
+    wchar_t *p = GetCommandLineW();
+    if (*p == L'"')
+        p = wcschr(p + 1, L'"') ? wcschr(p + 1, L'"') + 1 : p + wcslen(p);
+    for (int word = 0; word < 2; word++) {
+        while (*p && *p != L' ' && *p != L'\t')
+            p++;
+        while (*p == L' ' || *p == L'\t')
+            p++;
+    }
+    return p;
+}
+
+/* Windows has no signals to send: Ctrl-C comes from a console. A process without one cannot
+ * make one under Wine (AllocConsole fails), but CREATE_NO_WINDOW gives PROG one, which this
+ * process then attaches to. Wine reports a process without a console as attached to one
+ * (AttachConsole: ERROR_ACCESS_DENIED) until it calls FreeConsole. */
+static int child_interrupt(void)
+{
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD code = 5;
+    char b;
+    SetHandleInformation(GetStdHandle(STD_INPUT_HANDLE), HANDLE_FLAG_INHERIT, 0);
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    if (!CreateProcessW(NULL, child_rest_of_command_line(), NULL, NULL, TRUE, CREATE_NO_WINDOW,
+                        NULL, NULL, &si, &pi))
+        return 3;
+    (void)child_raw_read(0, &b, 1);
+    FreeConsole();
+    if (!AttachConsole(pi.dwProcessId) || !SetConsoleCtrlHandler(NULL, TRUE)
+        || !GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0)) {
+        TerminateProcess(pi.hProcess, 4);
+        return 4;
+    }
+    FreeConsole();
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    GetExitCodeProcess(pi.hProcess, &code);
+    return (int)code;
+}
+#else
+static int child_interrupt(char **argv)
+{
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int st = 0;
+    char b;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addclose(&fa, 0);
+    if (posix_spawnp(&pid, argv[2], &fa, NULL, argv + 2, environ) != 0)
+        return 3;
+    (void)child_raw_read(0, &b, 1);
+    kill(pid, SIGINT);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -314,6 +455,16 @@ int main(int argc, char **argv)
         return child_sigpipe();
     if (strcmp(cmd, "nbwrite") == 0 && argc > 2)
         return child_nbwrite(atol(argv[2]));
+    if (strcmp(cmd, "lines") == 0 && argc > 3)
+        return child_lines(atol(argv[2]), atol(argv[3]), argc > 4 ? argv[4] : "1",
+                           argc > 5 ? strtoul(argv[5], NULL, 0) : 0);
+#ifdef _WIN32
+    if (strcmp(cmd, "interrupt") == 0 && argc > 2)
+        return child_interrupt();
+#else
+    if (strcmp(cmd, "interrupt") == 0 && argc > 2)
+        return child_interrupt(argv);
+#endif
     fprintf(stderr, "child: unknown command '%s'\n", cmd);
     return 2;
 }
