@@ -12,6 +12,9 @@
 #define F_GETFL 3
 #define F_SETFL 4
 #endif
+#if defined(_WIN32) && !defined(F_DUPFD_CLOEXEC)
+#define F_DUPFD_CLOEXEC 1030 /* gnulib's is 0x40000000 */
+#endif
 
 #include_next <fcntl.h>
 
