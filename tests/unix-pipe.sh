@@ -17,7 +17,9 @@ real() {
     d=$(dirname "$1") b=$(basename "$1")
     if [ -f "$d/.libs/$b" ]; then
         for dll in "$builddir"/lib/.libs/*.dll; do
-            [ -f "$dll" ] && cp -p "$dll" "$d/.libs/" 2>/dev/null
+            t=$d/.libs/$(basename "$dll")
+            [ -f "$dll" ] && ! cmp -s "$dll" "$t" 2>/dev/null \
+                && { cp -p "$dll" "$t.$$" && mv -f "$t.$$" "$t"; } 2>/dev/null
         done
         echo "$d/.libs/$b"
     else

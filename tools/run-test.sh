@@ -41,7 +41,10 @@ if [ -n "${WINE:-}" ]; then
         for dll in "$d"/*.dll; do
             [ -n "$in_libs" ] && [ -f "$dll" ] || continue
             target=$(dirname "$prog")/$(basename "$dll")
-            [ "$target" -nt "$dll" ] || cp -p "$dll" "$target" 2>/dev/null || :
+            # Whenever it differs (a stale copy made by hand must not win), and by rename:
+            # tests running at once may be loading it.
+            cmp -s "$dll" "$target" 2>/dev/null \
+                || { cp -p "$dll" "$target.$$" && mv -f "$target.$$" "$target"; } 2>/dev/null || :
         done
     done
     IFS=$old_ifs
