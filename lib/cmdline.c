@@ -150,15 +150,25 @@ static int wp_cmdline__batch_arg(struct wp_buf *b, const char *a)
     return 0;
 }
 
+/* A file name's length without trailing dots and spaces, which Windows drops when it opens it. */
+static size_t wp_cmdline__trimmed(const char *name)
+{
+    size_t n = strlen(name);
+    while (n && (name[n - 1] == '.' || name[n - 1] == ' '))
+        n--;
+    return n;
+}
+
 /* The command line that has cmd.exe (/d: no AutoRun, /v:off: no !VAR! expansion) run script with
  * argv[1..]. cmd.exe strips the first and last quote after /c, hence the outer pair. */
 int wp_cmdline_batch(const char *script, char *const argv[], wchar_t **out)
 {
     struct wp_buf b = { 0 };
     int r = strpbrk(script, "\"%\r\n") ? -EINVAL : 0;
-    /* The script always quoted, so that cmd.exe never takes it for an internal command. */
+    /* The script always quoted, so that cmd.exe never takes it for an internal command; named
+     * as Windows opens it ("x.bat." is x.bat). */
     wp_cmdline__put(&b, "cmd.exe /d /e:on /v:off /c \"\"", 29);
-    wp_cmdline__put(&b, script, strlen(script));
+    wp_cmdline__put(&b, script, wp_cmdline__trimmed(script));
     wp_cmdline__putc(&b, '"', 1);
     for (size_t i = 1; r == 0 && argv && argv[0] && argv[i]; i++) {
         wp_cmdline__putc(&b, ' ', 1);
@@ -294,6 +304,22 @@ static int wp_cmdline__try_dir(const char *dir, size_t dir_len, const char *file
     return r == 0 ? 0 : seen_dir ? -EACCES : r;
 }
 
+/* The PATH element at *p (advanced past it and its ';') into dir. POSIX knows no quotes in
+ * PATH; Windows' cmd.exe takes "..." around (part of) an element, ';' included, and such PATHs
+ * are common: a ';' inside quotes does not separate, and the quotes are dropped. */
+static void wp_cmdline__next_dir(const char **p, struct wp_buf *dir)
+{
+    int quoted = 0;
+    dir->len = 0;
+    wp_cmdline__put(dir, "", 0);
+    for (; **p && (quoted || **p != ';'); (*p)++) {
+        if (**p == '"')
+            quoted = !quoted;
+        else
+            wp_cmdline__put(dir, *p, 1);
+    }
+}
+
 /* The program posix_spawn (search 0) or posix_spawnp (search 1) runs. POSIX: a name with a slash
  * is not searched; PATH's elements are tried in order, an empty one is the current directory,
  * and a match that cannot be run (here: a directory) is EACCES only if nothing else is found.
@@ -302,6 +328,7 @@ static int wp_cmdline__try_dir(const char *dir, size_t dir_len, const char *file
 int wp_cmdline_search(const char *file, int search, const char *path, const char *pathext,
                       const char *cwd, wp_probe_fn probe, wchar_t **out)
 {
+    struct wp_buf dir = { 0 };
     int r = -ENOENT, seen_dir = 0;
     if (!file || !*file)
         return -ENOENT;
@@ -310,21 +337,28 @@ int wp_cmdline_search(const char *file, int search, const char *path, const char
     if (!search || wp_cmdline__has_sep(file))
         return wp_cmdline__try_dir("", 0, file, cwd, pathext, probe, out);
     for (const char *p = path ? path : "";;) {
-        size_t n = strcspn(p, ";");
-        r = wp_cmdline__try_dir(p, n, file, cwd, pathext, probe, out);
+        wp_cmdline__next_dir(&p, &dir);
+        r = dir.err ? dir.err : wp_cmdline__try_dir(dir.p, dir.len, file, cwd, pathext, probe, out);
         if (r == 0 || (r != -ENOENT && r != -EACCES))
-            return r;
-        seen_dir |= r == -EACCES;
-        if (!p[n])
             break;
-        p += n + 1;
+        seen_dir |= r == -EACCES;
+        if (!*p++)
+            break;
     }
+    free(dir.p);
+    if (r == 0 || (r != -ENOENT && r != -EACCES))
+        return r;
     return seen_dir ? -EACCES : -ENOENT;
 }
 
-/* Whether a program path names a batch file, which only cmd.exe can run. */
+/* Whether a program path names a batch file, which only cmd.exe can run. Windows opens "x.bat."
+ * and "x.bat " as x.bat, and CreateProcess runs them through cmd.exe with the command line as it
+ * is (the hole in Rust's first fix, CVE-2024-43402): trailing dots and spaces do not count. */
 int wp_cmdline_is_batch(const wchar_t *path)
 {
     size_t n = wcslen(path);
-    return n >= 4 && (_wcsicmp(path + n - 4, L".bat") == 0 || _wcsicmp(path + n - 4, L".cmd") == 0);
+    while (n && (path[n - 1] == L'.' || path[n - 1] == L' '))
+        n--;
+    return n >= 4 && (_wcsnicmp(path + n - 4, L".bat", 4) == 0
+                      || _wcsnicmp(path + n - 4, L".cmd", 4) == 0);
 }

@@ -1,7 +1,7 @@
 /* spawn.c: posix_spawn() and posix_spawnp(). The child's fds are computed without touching the
  * parent's: the file actions are replayed on a copy of the fd table, each fd the child keeps is
- * duplicated into a fresh inheritable handle, and only those handles are inherited (0-2 as the
- * standard handles, every fd through the C runtime's lpReserved2 block). */
+ * duplicated into a fresh handle, and only those handles are inherited (0-2 as the standard
+ * handles, every fd through the C runtime's lpReserved2 block). */
 #include "winpipe-internal.h"
 #include <signal.h>
 #include <wchar.h>
@@ -14,9 +14,10 @@
 #define WP_CRT_FDEV 0x40
 #define WP_CRT_FTEXT 0x80
 
-/* Held shared by a spawn whose handles go through PROC_THREAD_ATTRIBUTE_HANDLE_LIST, exclusive
- * by one that must fall back to inheriting every inheritable handle: then no other spawn's
- * fresh inheritable duplicates may exist. */
+/* The window around CreateProcessW: a spawn's fresh duplicates are inheritable only inside it.
+ * Held shared by a spawn whose handles go through PROC_THREAD_ATTRIBUTE_HANDLE_LIST, exclusive
+ * by one that must fall back to inheriting every inheritable handle, so that no other spawn's
+ * duplicates are inheritable meanwhile. Taken before the fd table lock. */
 static SRWLOCK wp_spawn_lock = SRWLOCK_INIT;
 static volatile LONG64 wp_spawn_pipe_serial;
 
@@ -33,7 +34,7 @@ struct wp_spawn {
     char *cwd;          /* after addchdir/addfchdir, UTF-8; NULL: the parent's */
     HANDLE *owned;      /* handles the actions opened */
     int n_owned;
-    HANDLE *dup;        /* per child fd: its fresh inheritable handle, or NULL */
+    HANDLE *dup;        /* per child fd: its fresh handle, or NULL */
     unsigned char *flags;
 };
 
@@ -247,17 +248,26 @@ static int wp_spawn__open(struct wp_spawn *s, const struct winpipe_spawn_action 
         disp = (a->oflag & O_TRUNC) ? CREATE_ALWAYS : OPEN_ALWAYS;
     else if (a->oflag & O_TRUNC)
         disp = TRUNCATE_EXISTING;
+    /* No owner write bit: a read-only file, as the CRT's _open makes it. */
+    DWORD attrs = (a->mode & 0200) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY;
+    /* POSIX opens a directory read-only (for addfchdir, say); Windows only with this flag. */
+    if (acc == O_RDONLY)
+        attrs |= FILE_FLAG_BACKUP_SEMANTICS;
     int r = wp_spawn__child_path(s, a->path, &w);
     if (r < 0)
         return r;
     HANDLE h = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           NULL, disp,
-                           /* No owner write bit: a read-only file, as the CRT's _open makes it. */
-                           (a->mode & 0200) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY,
-                           NULL);
+                           NULL, disp, attrs, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        r = wp_last_error();
+        /* POSIX: EISDIR for a directory opened for writing; Windows says access denied. */
+        if (r == -EACCES && acc != O_RDONLY && GetFileAttributesW(w) != INVALID_FILE_ATTRIBUTES
+            && (GetFileAttributesW(w) & FILE_ATTRIBUTE_DIRECTORY))
+            r = -EISDIR;
+        free(w);
+        return r;
+    }
     free(w);
-    if (h == INVALID_HANDLE_VALUE)
-        return wp_last_error();
     HANDLE *p = realloc(s->owned, (s->n_owned + 1) * sizeof *p);
     if (!p || wp_spawn__grow(s, a->fd) < 0) {
         CloseHandle(h);
@@ -272,6 +282,17 @@ static int wp_spawn__open(struct wp_spawn *s, const struct winpipe_spawn_action 
     return 0;
 }
 
+/* A \\?\ path (GetFinalPathNameByHandleW's form) as the ordinary one, in place: after \\?\
+ * Windows takes '/' for no separator, so relative paths could not be joined to it, and a child
+ * should not start in such a directory. */
+static void wp_spawn__plain_path(wchar_t *p)
+{
+    if (wcsncmp(p, L"\\\\?\\UNC\\", 8) == 0)
+        memmove(p + 2, p + 8, (wcslen(p + 8) + 1) * sizeof *p); /* \\?\UNC\srv → \\srv */
+    else if (wcsncmp(p, L"\\\\?\\", 4) == 0 && p[4] && p[5] == L':')
+        memmove(p, p + 4, (wcslen(p + 4) + 1) * sizeof *p);
+}
+
 static int wp_spawn__set_cwd(struct wp_spawn *s, const wchar_t *dir)
 {
     DWORD attr = GetFileAttributesW(dir);
@@ -283,6 +304,7 @@ static int wp_spawn__set_cwd(struct wp_spawn *s, const wchar_t *dir)
     DWORD n = GetFullPathNameW(dir, MAX_PATH * 4, full, NULL);
     if (n == 0 || n >= MAX_PATH * 4)
         return -ENAMETOOLONG;
+    wp_spawn__plain_path(full);
     int len = WideCharToMultiByte(CP_UTF8, 0, full, -1, NULL, 0, NULL, NULL);
     char *u = malloc(len);
     if (!u)
@@ -314,7 +336,9 @@ static int wp_spawn__fchdir(struct wp_spawn *s, int fd)
     if (!GetFileInformationByHandle(h, &info) || !(info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
         return -ENOTDIR;
     DWORD n = GetFinalPathNameByHandleW(h, path, MAX_PATH * 4, 0);
-    if (n == 0 || n >= MAX_PATH * 4)
+    if (n == 0)
+        return wp_last_error();
+    if (n >= MAX_PATH * 4)
         return -ENAMETOOLONG;
     return wp_spawn__set_cwd(s, path);
 }
@@ -364,7 +388,8 @@ static int wp_spawn__is_pseudo(HANDLE h)
     return ((ULONG_PTR)h & 3) == 3; /* console pseudo-handles of Windows 7 and older */
 }
 
-/* A fresh inheritable handle and the CRT flags for each fd the child gets. Table lock held. */
+/* A fresh handle and the CRT flags for each fd the child gets. Table lock held. The handles are
+ * not inheritable until the window around CreateProcessW. */
 static int wp_spawn__handles(struct wp_spawn *s, int *count)
 {
     int n = 3;
@@ -384,7 +409,7 @@ static int wp_spawn__handles(struct wp_spawn *s, int *count)
         if (wp_spawn__is_pseudo(h))
             s->dup[i] = h;
         else if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &s->dup[i], 0,
-                                  TRUE, DUPLICATE_SAME_ACCESS))
+                                  FALSE, DUPLICATE_SAME_ACCESS))
             return wp_last_error();
         DWORD type = GetFileType(s->dup[i]);
         s->flags[i] = WP_CRT_FOPEN | (type == FILE_TYPE_PIPE ? WP_CRT_FPIPE : 0)
@@ -396,11 +421,18 @@ static int wp_spawn__handles(struct wp_spawn *s, int *count)
     return 0;
 }
 
-static void wp_spawn__free(struct wp_spawn *s, int count)
+static void wp_spawn__close_dups(struct wp_spawn *s, int count)
 {
-    for (int i = 0; s->dup && i < count; i++)
+    for (int i = 0; s->dup && i < count; i++) {
         if (s->dup[i] && !wp_spawn__is_pseudo(s->dup[i]))
             CloseHandle(s->dup[i]);
+        s->dup[i] = NULL;
+    }
+}
+
+static void wp_spawn__free(struct wp_spawn *s, int count)
+{
+    wp_spawn__close_dups(s, count);
     for (int i = 0; i < s->n_owned; i++)
         CloseHandle(s->owned[i]);
     free(s->dup);
@@ -503,6 +535,16 @@ static int wp_spawn__program(const char *file, int search, const char *cwd, char
 
 /* ---- CreateProcessW ---- */
 
+/* What CreateProcessW gets. */
+struct wp_cp {
+    wchar_t *app, *cmdline, *env, *cwd;
+    DWORD flags;
+    STARTUPINFOEXW si;
+    BYTE *crt;          /* the lpReserved2 block */
+    HANDLE *list;       /* the handles to inherit: each fresh duplicate once, no pseudo-handle */
+    int n_list;
+};
+
 /* The lpReserved2 block: int count; unsigned char flags[count]; HANDLE handles[count]. */
 static BYTE *wp_spawn__crt_block(struct wp_spawn *s, int count, WORD *size)
 {
@@ -522,26 +564,91 @@ static BYTE *wp_spawn__crt_block(struct wp_spawn *s, int count, WORD *size)
     return b;
 }
 
-/* The handles to inherit: every fresh duplicate, each once, no pseudo-handles. */
-static int wp_spawn__handle_list(struct wp_spawn *s, int count, HANDLE *list)
+static int wp_spawn__cp_init(struct wp_cp *cp, struct wp_spawn *s, int count)
 {
-    int n = 0;
+    WORD crt_size = 0;
+    cp->list = malloc(count * sizeof(HANDLE));
+    cp->crt = wp_spawn__crt_block(s, count, &crt_size);
+    if (!cp->list || !cp->crt)
+        return -ENOMEM;
     for (int i = 0; i < count; i++)
         if (s->dup[i] && !wp_spawn__is_pseudo(s->dup[i]))
-            list[n++] = s->dup[i];
-    return n;
+            cp->list[cp->n_list++] = s->dup[i];
+    cp->si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    cp->si.StartupInfo.hStdInput = s->dup[0];
+    cp->si.StartupInfo.hStdOutput = s->dup[1];
+    cp->si.StartupInfo.hStdError = s->dup[2];
+    cp->si.StartupInfo.cbReserved2 = crt_size;
+    cp->si.StartupInfo.lpReserved2 = cp->crt;
+    return s->cwd ? wp_utf8_to_wide(s->cwd, &cp->cwd) : 0;
+}
+
+static void wp_spawn__cp_free(struct wp_cp *cp)
+{
+    if (cp->si.lpAttributeList) {
+        DeleteProcThreadAttributeList(cp->si.lpAttributeList);
+        free(cp->si.lpAttributeList);
+    }
+    free(cp->list);
+    free(cp->crt);
+    free(cp->cwd);
+    free(cp->app);
+    free(cp->cmdline);
+    free(cp->env);
+}
+
+/* PROC_THREAD_ATTRIBUTE_HANDLE_LIST over cp->list; 0, or -1 if the system has none. */
+static int wp_spawn__attr_list(struct wp_cp *cp)
+{
+    SIZE_T size = 0;
+    InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+    LPPROC_THREAD_ATTRIBUTE_LIST a = malloc(size);
+    if (!a)
+        return -1;
+    if (!InitializeProcThreadAttributeList(a, 1, 0, &size)) {
+        free(a);
+        return -1;
+    }
+    cp->si.lpAttributeList = a;
+    if (!UpdateProcThreadAttribute(a, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, cp->list,
+                                   cp->n_list * sizeof(HANDLE), NULL, NULL))
+        return -1;
+    return 0;
+}
+
+/* Test knob, read per call like WINPIPE_FORCE_NAMED_PIPE in pipe.c:
+ * WINPIPE_FORCE_NO_HANDLE_LIST=1 takes the fallback, which Wine never needs. */
+static int wp_spawn__force_no_list(void)
+{
+    char v[2];
+    return GetEnvironmentVariableA("WINPIPE_FORCE_NO_HANDLE_LIST", v, sizeof v) == 1
+           && v[0] == '1';
+}
+
+/* Makes handles inheritable (on) or not; on failure none is. */
+static BOOL wp_spawn__inherit(HANDLE *h, int n, BOOL on)
+{
+    for (int i = 0; i < n; i++) {
+        if (!SetHandleInformation(h[i], HANDLE_FLAG_INHERIT, on ? HANDLE_FLAG_INHERIT : 0)) {
+            DWORD e = GetLastError();
+            wp_spawn__inherit(h, i, FALSE);
+            SetLastError(e);
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 /* CreateProcessW; 0 or the Win32 error. Wine's now and then fails with ERROR_INTERNAL_ERROR
  * (1359) on a busy machine (seen in about one run in fifteen of the spawn tests): the start
  * failed, not the program, so it is tried once more. */
-static DWORD wp_spawn__create_process(wchar_t *app, wchar_t *cmdline, BOOL inherit, DWORD flags,
-                                      wchar_t *env, wchar_t *cwd, STARTUPINFOW *si,
-                                      PROCESS_INFORMATION *pi)
+static DWORD wp_spawn__create_process(struct wp_cp *cp, BOOL inherit, DWORD flags,
+                                      STARTUPINFOW *si, PROCESS_INFORMATION *pi)
 {
     DWORD r = 0;
     for (int tries = 0; tries < 2; tries++) {
-        if (CreateProcessW(app, cmdline, NULL, NULL, inherit, flags, env, cwd, si, pi))
+        if (CreateProcessW(cp->app, cp->cmdline, NULL, NULL, inherit, flags, cp->env, cp->cwd,
+                           si, pi))
             return 0;
         if ((r = GetLastError()) != ERROR_INTERNAL_ERROR)
             break;
@@ -549,66 +656,103 @@ static DWORD wp_spawn__create_process(wchar_t *app, wchar_t *cmdline, BOOL inher
     return r;
 }
 
-static int wp_spawn__create(struct wp_spawn *s, int count, wchar_t *app, wchar_t *cmdline,
-                            wchar_t *env, DWORD flags, PROCESS_INFORMATION *pi)
+/* Inside the window (wp_spawn_lock held): the duplicates are inheritable for CreateProcessW
+ * only, and gone (closed on success: the child has its copies) or non-inheritable again before
+ * the window ends. */
+static DWORD wp_spawn__in_window(struct wp_spawn *s, int count, struct wp_cp *cp, int with_list,
+                                 PROCESS_INFORMATION *pi)
 {
-    STARTUPINFOEXW si;
-    SIZE_T attr_size = 0;
-    HANDLE *list = malloc(count * sizeof(HANDLE));
-    wchar_t *cwd = NULL;
-    WORD crt_size;
-    BYTE *crt = wp_spawn__crt_block(s, count, &crt_size);
-    int r = 0, n_list = list ? wp_spawn__handle_list(s, count, list) : 0;
+    STARTUPINFOEXW si = cp->si;
+    if (!wp_spawn__inherit(cp->list, cp->n_list, TRUE))
+        return GetLastError();
+    si.StartupInfo.cb = with_list ? sizeof si : sizeof si.StartupInfo;
+    DWORD r = wp_spawn__create_process(cp, TRUE,
+                                       cp->flags | (with_list ? EXTENDED_STARTUPINFO_PRESENT : 0),
+                                       &si.StartupInfo, pi);
+    if (r == 0)
+        wp_spawn__close_dups(s, count);
+    else
+        wp_spawn__inherit(cp->list, cp->n_list, FALSE);
+    return r;
+}
 
-    if (!list || !crt || (s->cwd && (r = wp_utf8_to_wide(s->cwd, &cwd)) < 0)) {
-        free(list);
-        free(crt);
-        return r < 0 ? r : -ENOMEM;
+/* The fallback inherits every inheritable handle of the process. Under the exclusive lock no
+ * other spawn's duplicate is inheritable; under the table lock no fd changes, and the handles
+ * behind the parent's fds without FD_CLOEXEC are made non-inheritable for the call (*hidden,
+ * to restore after), so that the child gets its own duplicates and nothing else of ours. */
+static int wp_spawn__hide_fds(HANDLE **hidden, int *n)
+{
+    int cap = 0;
+    *hidden = NULL;
+    *n = 0;
+    for (int fd = 0; fd < WP_FD_MAX; fd++) {
+        HANDLE h = wp_crt_handle(fd);
+        DWORD info;
+        if (h == INVALID_HANDLE_VALUE || wp_spawn__is_pseudo(h) || !GetHandleInformation(h, &info)
+            || !(info & HANDLE_FLAG_INHERIT))
+            continue; /* (0-2 may share one handle: hidden once, at the first) */
+        if (*n == cap) {
+            HANDLE *p = realloc(*hidden, (cap = cap ? cap * 2 : 16) * sizeof *p);
+            if (!p) {
+                wp_spawn__inherit(*hidden, *n, TRUE);
+                return -ENOMEM;
+            }
+            *hidden = p;
+        }
+        if (!SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0)) {
+            int r = wp_last_error();
+            wp_spawn__inherit(*hidden, *n, TRUE);
+            return r;
+        }
+        (*hidden)[(*n)++] = h;
     }
-    memset(&si, 0, sizeof si);
-    si.StartupInfo.cb = sizeof si;
-    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-    si.StartupInfo.hStdInput = s->dup[0];
-    si.StartupInfo.hStdOutput = s->dup[1];
-    si.StartupInfo.hStdError = s->dup[2];
-    si.StartupInfo.cbReserved2 = crt_size;
-    si.StartupInfo.lpReserved2 = crt;
+    return 0;
+}
 
-    InitializeProcThreadAttributeList(NULL, 1, 0, &attr_size);
-    si.lpAttributeList = n_list ? malloc(attr_size) : NULL;
-    if (si.lpAttributeList
-        && (!InitializeProcThreadAttributeList(si.lpAttributeList, 1, 0, &attr_size)
-            || !UpdateProcThreadAttribute(si.lpAttributeList, 0,
-                                          PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
-                                          n_list * sizeof(HANDLE), NULL, NULL))) {
-        free(si.lpAttributeList);
-        si.lpAttributeList = NULL;
-    }
-    if (si.lpAttributeList) {
-        AcquireSRWLockShared(&wp_spawn_lock);
-        r = (int)wp_spawn__create_process(app, cmdline, TRUE, flags | EXTENDED_STARTUPINFO_PRESENT,
-                                          env, cwd, &si.StartupInfo, pi);
-        ReleaseSRWLockShared(&wp_spawn_lock);
-        DeleteProcThreadAttributeList(si.lpAttributeList);
-        free(si.lpAttributeList);
-    } else {
-        r = ERROR_INVALID_PARAMETER;
-    }
-    if (r == ERROR_INVALID_PARAMETER) {
-        /* No handle list (refused, or nothing to list): every inheritable handle goes, so no
-         * other spawn may hold fresh duplicates meanwhile. */
-        si.StartupInfo.cb = sizeof si.StartupInfo;
-        AcquireSRWLockExclusive(&wp_spawn_lock);
-        r = (int)wp_spawn__create_process(app, cmdline, n_list > 0, flags, env, cwd,
-                                          &si.StartupInfo, pi);
-        ReleaseSRWLockExclusive(&wp_spawn_lock);
-    }
-    free(list);
-    free(crt);
-    free(cwd);
-    if (r == 740 /* ERROR_ELEVATION_REQUIRED */)
+static int wp_spawn__errno(DWORD err)
+{
+    if (err == 740 /* ERROR_ELEVATION_REQUIRED */)
         return -EACCES;
-    return r ? -wp_errno_from_win32(r) : 0;
+    return err ? -wp_errno_from_win32(err) : 0;
+}
+
+static int wp_spawn__fallback(struct wp_spawn *s, int count, struct wp_cp *cp,
+                              PROCESS_INFORMATION *pi)
+{
+    HANDLE *hidden;
+    int n_hidden;
+    AcquireSRWLockExclusive(&wp_spawn_lock);
+    wp_fdtab_lock();
+    int r = wp_spawn__hide_fds(&hidden, &n_hidden);
+    if (r == 0) {
+        r = wp_spawn__errno(wp_spawn__in_window(s, count, cp, 0, pi));
+        wp_spawn__inherit(hidden, n_hidden, TRUE);
+    }
+    free(hidden);
+    wp_fdtab_unlock();
+    ReleaseSRWLockExclusive(&wp_spawn_lock);
+    return r;
+}
+
+static int wp_spawn__create(struct wp_spawn *s, int count, struct wp_cp *cp,
+                            PROCESS_INFORMATION *pi)
+{
+    DWORD r = ERROR_INVALID_PARAMETER;
+    if (cp->n_list == 0) {
+        /* Nothing to inherit (0-2 closed, no other fd): no window needed. */
+        cp->si.StartupInfo.cb = sizeof cp->si.StartupInfo;
+        return wp_spawn__errno(wp_spawn__create_process(cp, FALSE, cp->flags,
+                                                        &cp->si.StartupInfo, pi));
+    }
+    if (!wp_spawn__force_no_list() && wp_spawn__attr_list(cp) == 0) {
+        AcquireSRWLockShared(&wp_spawn_lock);
+        r = wp_spawn__in_window(s, count, cp, 1, pi);
+        ReleaseSRWLockShared(&wp_spawn_lock);
+    }
+    /* Refused (a system without the list, or one handle it will not take): the fallback. */
+    if (r == ERROR_INVALID_PARAMETER)
+        return wp_spawn__fallback(s, count, cp, pi);
+    return wp_spawn__errno(r);
 }
 
 static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file_actions_t *fa,
@@ -616,11 +760,11 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
                     int search)
 {
     struct wp_spawn s = { 0 };
-    wchar_t *app = NULL, *cmdline = NULL, *env = NULL;
+    struct wp_cp cp = { 0 };
+    struct wp_child *child;
     PROCESS_INFORMATION pi;
     int count = 0, r;
     short aflags = attr ? attr->flags : 0;
-    DWORD flags = CREATE_UNICODE_ENVIRONMENT;
 
     if (!file || !argv)
         return -EINVAL;
@@ -629,27 +773,34 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
     /* Windows can start a process group (its console group), not join one. */
     if ((aflags & WINPIPE_POSIX_SPAWN_SETPGROUP) && attr->pgroup != 0)
         return -EPERM;
+    cp.flags = CREATE_UNICODE_ENVIRONMENT;
     if (aflags & (WINPIPE_POSIX_SPAWN_SETPGROUP | WINPIPE_POSIX_SPAWN_SETSID))
-        flags |= CREATE_NEW_PROCESS_GROUP;
+        cp.flags |= CREATE_NEW_PROCESS_GROUP;
     wp_init();
+    /* The child's record first: once the child runs, nothing may fail. */
+    if (!(child = wp_wait_new()))
+        return -ENOMEM;
     r = wp_spawn__fds(&s, fa, &count);
     if (r == 0)
-        r = wp_spawn__program(file, search, s.cwd, argv, &app, &cmdline);
+        r = wp_spawn__program(file, search, s.cwd, argv, &cp.app, &cp.cmdline);
     /* envp == environ: the parent's own environment, exactly (UTF-16, as Windows keeps it). */
     if (r == 0 && envp != _environ)
-        r = wp_cmdline_env(envp, &env);
+        r = wp_cmdline_env(envp, &cp.env);
     if (r == 0)
-        r = wp_spawn__create(&s, count, app, cmdline, env, flags, &pi);
+        r = wp_spawn__cp_init(&cp, &s, count);
+    if (r == 0)
+        r = wp_spawn__create(&s, count, &cp, &pi);
+    wp_spawn__cp_free(&cp);
     wp_spawn__free(&s, count);
-    free(app);
-    free(cmdline);
-    free(env);
-    if (r < 0)
+    if (r < 0) {
+        wp_wait_discard(child);
         return r;
+    }
     CloseHandle(pi.hThread);
     if (pid)
         *pid = (pid_t)pi.dwProcessId;
-    return wp_wait_add(pi.dwProcessId, pi.hProcess, (flags & CREATE_NEW_PROCESS_GROUP) != 0);
+    wp_wait_add(child, pi.dwProcessId, pi.hProcess, (cp.flags & CREATE_NEW_PROCESS_GROUP) != 0);
+    return 0;
 }
 
 int winpipe_posix_spawn(pid_t *pid, const char *path,

@@ -2,12 +2,14 @@
  * and kill() over it. A child is reaped exactly once: its entry leaves the table under the lock,
  * and its handle is closed when the last waiter blocked on it has let go. */
 #include "winpipe-internal.h"
+#include <limits.h>
 #include <signal.h>
 
 struct wp_child {
     DWORD pid;
     HANDLE h;
-    HANDLE wait;    /* thread-pool wait: marks the child exited and wakes waitpid(-1) */
+    HANDLE wait;    /* thread-pool wait: marks the child exited and wakes waitpid(-1); NULL if
+                     * it could not be registered (waitpid then asks the child itself) */
     int own_group;  /* started with POSIX_SPAWN_SETPGROUP: a process group of its own */
     int exited;     /* set by the thread-pool wait */
     int reaped;     /* out of the table */
@@ -73,17 +75,21 @@ static VOID CALLBACK wp_wait__exited(PVOID arg, BOOLEAN timed_out)
     ReleaseSRWLockExclusive(&wp_wait_lock);
 }
 
-int wp_wait_add(DWORD pid, HANDLE process, int own_group)
+struct wp_child *wp_wait_new(void)
 {
-    struct wp_child *c = calloc(1, sizeof *c);
-    if (!c) {
-        CloseHandle(process);
-        return -ENOMEM;
-    }
+    return calloc(1, sizeof(struct wp_child));
+}
+
+void wp_wait_discard(struct wp_child *c)
+{
+    free(c);
+}
+
+void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group)
+{
     c->pid = pid;
     c->h = process;
     c->own_group = own_group;
-    /* Without the wait, waitpid(-1) still finds the child when it polls it. */
     if (!RegisterWaitForSingleObject(&c->wait, process, wp_wait__exited, c, INFINITE,
                                      WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD))
         c->wait = NULL;
@@ -91,7 +97,6 @@ int wp_wait_add(DWORD pid, HANDLE process, int own_group)
     c->next = wp_children;
     wp_children = c;
     ReleaseSRWLockExclusive(&wp_wait_lock);
-    return 0;
 }
 
 /* Called without the table lock: the thread-pool callback takes it. */
@@ -113,15 +118,19 @@ static int wp_wait__match(const struct wp_child *c, pid_t pid)
         return 1;
     if (pid == 0)
         return !c->own_group;
-    return c->own_group && c->pid == (DWORD)-pid;
+    return c->own_group && c->pid == (DWORD)-(long long)pid;
 }
 
+/* A child without a thread-pool wait is always asked. */
 static int wp_wait__done(struct wp_child *c, int poll)
 {
-    return c->exited || (poll && WaitForSingleObject(c->h, 0) == WAIT_OBJECT_0);
+    return c->exited || ((poll || !c->wait) && WaitForSingleObject(c->h, 0) == WAIT_OBJECT_0);
 }
 
-/* Takes c out of the table (lock held) and releases the lock; c's exit code in *code. */
+/* Takes c out of the table (lock held) and releases the lock; c's exit code in *code. Blocked
+ * waiters wake to look again: a reap that asked the child itself may come before the
+ * thread-pool wait's wake-up, which unregistering it then cancels, and a waitpid(-1) whose
+ * last child this was must now fail with ECHILD. */
 static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
 {
     struct wp_child *c = *link;
@@ -131,6 +140,7 @@ static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
     if (!GetExitCodeProcess(c->h, code))
         *code = 0;
     int last = c->refs == 0;
+    WakeAllConditionVariable(&wp_wait_cv);
     ReleaseSRWLockExclusive(&wp_wait_lock);
     if (last)
         wp_wait__destroy(c);
@@ -156,9 +166,12 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
 {
     if (options & ~(WINPIPE_WNOHANG | WINPIPE_WUNTRACED | WINPIPE_WCONTINUED))
         return -EINVAL;
+    if (pid == INT_MIN)
+        return -ESRCH; /* Linux: -INT_MIN names no group */
     AcquireSRWLockExclusive(&wp_wait_lock);
     for (;;) {
         struct wp_child **link, *any = NULL;
+        int unwatched = 0;
         /* A single child is asked directly; a scan of many trusts the thread-pool flags first,
          * and asks each child only when it must answer at once. */
         for (int poll = pid > 0; poll < 2; poll++) {
@@ -166,6 +179,7 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
                 if (!wp_wait__match(*link, pid))
                     continue;
                 any = *link;
+                unwatched |= !any->wait;
                 if (wp_wait__done(*link, poll))
                     return wp_wait__reap_unlock(link, code);
             }
@@ -178,8 +192,8 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
         }
         if (pid > 0)
             wp_wait__block_on(any);
-        else
-            SleepConditionVariableSRW(&wp_wait_cv, &wp_wait_lock, INFINITE, 0);
+        else /* a child no thread-pool wait watches is asked again now and then */
+            SleepConditionVariableSRW(&wp_wait_cv, &wp_wait_lock, unwatched ? 50 : INFINITE, 0);
     }
 }
 
@@ -208,30 +222,72 @@ pid_t winpipe_wait(int *status)
 
 /* ---- kill ---- */
 
-/* A process handle for pid with *own_group: our unreaped child's (duplicated), or any other
- * process's that the system lets us open. *zombie: an unreaped child that has exited. */
-static int wp_kill__open(pid_t pid, HANDLE *h, int *own_group, int *zombie)
+/* Signals (Linux's numbers) whose default action does not end a process: SIGCONT continues a
+ * stopped one (a Windows process never is), SIGCHLD, SIGURG and SIGWINCH are ignored. SIGSTOP
+ * and SIGTSTP stop it, which Windows cannot do: POSIX's EINVAL for an unsupported signal.
+ * (21 and 22, Linux's SIGTTIN and SIGTTOU, are mingw's SIGBREAK and SIGABRT.) */
+#define WP_SIGCONT 18
+#define WP_SIGSTOP 19
+#define WP_SIGTSTP 20
+#define WP_SIGURG 23
+#define WP_SIGWINCH 28
+
+static int wp_kill__ignored(int sig)
 {
-    *own_group = *zombie = 0;
+    return sig == 0 || sig == SIGCHLD || sig == WP_SIGCONT || sig == WP_SIGURG
+           || sig == WP_SIGWINCH;
+}
+
+/* One process to signal: a handle of our own for it, and what kill needs to know. */
+struct wp_target {
+    HANDLE h;
+    DWORD pid;
+    int own_group; /* leads its own process group (POSIX_SPAWN_SETPGROUP) */
+    int zombie;    /* our child, exited, not reaped */
+};
+
+/* Our unreaped children that pid selects, as waitpid's pid does (> 0 that child, 0 those in the
+ * caller's group, -1 all, < -1 the one leading group -pid), with duplicated handles, so that
+ * they are signalled outside the lock. */
+static int wp_kill__children(pid_t pid, struct wp_target **out, int *n)
+{
+    int cap = 0;
+    *out = NULL;
+    *n = 0;
     AcquireSRWLockShared(&wp_wait_lock);
-    for (struct wp_child *c = wp_children; c; c = c->next) {
-        if (c->pid != (DWORD)pid)
-            continue;
-        *own_group = c->own_group;
-        *zombie = WaitForSingleObject(c->h, 0) == WAIT_OBJECT_0;
-        BOOL ok = DuplicateHandle(GetCurrentProcess(), c->h, GetCurrentProcess(), h, 0, FALSE,
-                                  DUPLICATE_SAME_ACCESS);
+    for (struct wp_child *c = wp_children; c; c = c->next)
+        cap += wp_wait__match(c, pid);
+    if (cap && !(*out = calloc(cap, sizeof **out))) {
         ReleaseSRWLockShared(&wp_wait_lock);
-        return ok ? 0 : wp_last_error();
+        return -ENOMEM;
+    }
+    for (struct wp_child *c = wp_children; c; c = c->next) {
+        struct wp_target *t = *out + *n;
+        if (!wp_wait__match(c, pid)
+            || !DuplicateHandle(GetCurrentProcess(), c->h, GetCurrentProcess(), &t->h, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS))
+            continue;
+        t->pid = c->pid;
+        t->own_group = c->own_group;
+        t->zombie = WaitForSingleObject(c->h, 0) == WAIT_OBJECT_0;
+        (*n)++;
     }
     ReleaseSRWLockShared(&wp_wait_lock);
-    *h = OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
-                     (DWORD)pid);
-    if (!*h)
+    return 0;
+}
+
+/* A process that is not our child, if the system lets us open it and it still runs. */
+static int wp_kill__other(pid_t pid, struct wp_target *t)
+{
+    memset(t, 0, sizeof *t);
+    t->pid = (DWORD)pid;
+    t->h = OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE,
+                       (DWORD)pid);
+    if (!t->h)
         return GetLastError() == ERROR_ACCESS_DENIED ? -EPERM : -ESRCH;
-    if (WaitForSingleObject(*h, 0) == WAIT_OBJECT_0) {
+    if (WaitForSingleObject(t->h, 0) == WAIT_OBJECT_0) {
         /* Exited, and not our child to reap: as gone as POSIX can see. */
-        CloseHandle(*h);
+        CloseHandle(t->h);
         return -ESRCH;
     }
     return 0;
@@ -240,26 +296,45 @@ static int wp_kill__open(pid_t pid, HANDLE *h, int *own_group, int *zombie)
 /* POSIX: a signal's default action ends the process. Windows can only end it, so kill()
  * ends it with the exit code that waitpid() reports as WIFSIGNALED with that signal; SIGINT
  * reaches a child leading its own process group as Ctrl-Break, whose default action exits with
- * STATUS_CONTROL_C_EXIT (also reported as SIGINT) and which the child may handle. */
-static int wp_kill__deliver(HANDLE h, pid_t pid, int sig, int own_group)
+ * STATUS_CONTROL_C_EXIT (also reported as SIGINT) and which the child may handle. A zombie
+ * exists, and a signal to it does nothing (POSIX); Wine's TerminateProcess would also
+ * "succeed" on a dead process, so it is never asked. */
+static int wp_kill__deliver(const struct wp_target *t, int sig)
 {
-    if (sig == 0 || sig == SIGCHLD)
-        return 0; /* existence check; SIGCHLD's default action is to ignore it */
-    if ((sig == SIGINT || sig == SIGBREAK) && own_group
-        && GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, (DWORD)pid))
+    if (wp_kill__ignored(sig) || t->zombie)
+        return 0; /* sig 0: the existence check alone */
+    if ((sig == SIGINT || sig == SIGBREAK) && t->own_group
+        && GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, t->pid))
         return 0;
-    if (TerminateProcess(h, WINPIPE_SIGNAL_EXIT_CODE(sig)))
+    if (TerminateProcess(t->h, WINPIPE_SIGNAL_EXIT_CODE(sig)))
         return 0;
     /* Windows refuses to terminate a process that has just exited. */
-    return WaitForSingleObject(h, 0) == WAIT_OBJECT_0 ? 0 : -EPERM;
+    return WaitForSingleObject(t->h, 0) == WAIT_OBJECT_0 ? 0 : -EPERM;
+}
+
+/* Signals and releases every target: 0 if one at least took the signal (POSIX's rule for
+ * several processes), else the first error, or ESRCH for none. */
+static int wp_kill__all(struct wp_target *t, int n, int sig)
+{
+    int ok = 0, err = -ESRCH;
+    for (int i = 0; i < n; i++) {
+        int r = wp_kill__deliver(&t[i], sig);
+        if (r == 0)
+            ok = 1;
+        else if (err == -ESRCH)
+            err = r;
+        CloseHandle(t[i].h);
+    }
+    free(t);
+    return ok ? 0 : err;
 }
 
 /* kill() of this process: the C runtime's signals through raise(), so its handlers run. */
 static int wp_kill__self(int sig)
 {
-    switch (sig) {
-    case 0: case SIGCHLD:
+    if (wp_kill__ignored(sig))
         return 0;
+    switch (sig) {
     case SIGPIPE:
         wp_sigpipe();
         return 0;
@@ -271,27 +346,53 @@ static int wp_kill__self(int sig)
     }
 }
 
-static int wp_kill(pid_t pid, int sig)
+/* POSIX's kill(0, sig) and, for a caller leading a group, kill(-getpid(), sig): every process
+ * of the caller's group, the caller too. Windows lists no group's members: those winpipe knows
+ * are the caller's children not started in a group of their own; the caller comes last. */
+static int wp_kill__own_group(int sig)
 {
-    HANDLE h;
-    int own_group, zombie;
-    if (sig < 0 || sig > 64)
-        return -EINVAL;
-    /* Windows has no process groups to signal but console groups, which reach only Ctrl-Break. */
-    if (pid == 0 || pid == -1)
-        return -ENOSYS;
-    if (pid < -1)
-        pid = -pid; /* the group led by -pid: only its leader is known here */
-    if ((DWORD)pid == GetCurrentProcessId())
-        return wp_kill__self(sig);
-    int r = wp_kill__open(pid, &h, &own_group, &zombie);
+    struct wp_target *t;
+    int n, r = wp_kill__children(0, &t, &n);
     if (r < 0)
         return r;
-    /* POSIX: a zombie still exists, and a signal to it does nothing. Wine's TerminateProcess
-     * also "succeeds" on a dead process, so never ask it. */
-    if (!zombie)
-        r = wp_kill__deliver(h, pid, sig, own_group);
-    CloseHandle(h);
+    wp_kill__all(t, n, sig);
+    return wp_kill__self(sig);
+}
+
+static int wp_kill(pid_t pid, int sig)
+{
+    struct wp_target *t, other;
+    int n, r;
+    if (sig < 0 || sig > 64 || sig == WP_SIGSTOP || sig == WP_SIGTSTP)
+        return -EINVAL;
+    if (pid == INT_MIN)
+        return -ESRCH; /* Linux: -INT_MIN names no group */
+    if (pid == 0 || (pid < -1 && (DWORD)-pid == GetCurrentProcessId()))
+        return wp_kill__own_group(sig);
+    if ((DWORD)pid == GetCurrentProcessId())
+        return wp_kill__self(sig);
+    /* -1: POSIX's every process the caller may signal but itself; those winpipe knows are its
+     * children. > 0 or < -1: our child, the one leading group -pid, if there is one. */
+    if ((r = wp_kill__children(pid, &t, &n)) < 0)
+        return r;
+    if (n > 0 || pid == -1)
+        return wp_kill__all(t, n, sig);
+    free(t);
+    /* Not our child: any process the system lets us end. For pid < -1 only the group's leader
+     * can be found; one of our children that leads no group is none (ESRCH, as Linux says). */
+    if (pid < -1) {
+        AcquireSRWLockShared(&wp_wait_lock);
+        for (struct wp_child *c = wp_children; c && n == 0; c = c->next)
+            n = c->pid == (DWORD)-pid;
+        ReleaseSRWLockShared(&wp_wait_lock);
+        if (n)
+            return -ESRCH;
+        pid = -pid;
+    }
+    if ((r = wp_kill__other(pid, &other)) < 0)
+        return r;
+    r = wp_kill__deliver(&other, sig);
+    CloseHandle(other.h);
     return r;
 }
 

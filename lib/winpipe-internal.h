@@ -167,8 +167,11 @@ struct winpipe_spawn_action {
 void wp_spawn_pair_locked(int rd_fd, int wr_fd); /* pipe.c: these two fds are one pipe's ends */
 
 /* ---- wait.c: the child table ---- */
-int wp_wait_add(DWORD pid, HANDLE process, int own_group); /* takes process */
-uint32_t wp_wait_status(DWORD exit_code);                     /* Linux's wait status */
+struct wp_child;
+struct wp_child *wp_wait_new(void);        /* a record, made before the child starts; or NULL */
+void wp_wait_discard(struct wp_child *c);  /* one wp_wait_add will not take */
+void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group); /* takes both */
+uint32_t wp_wait_status(DWORD exit_code);  /* Linux's wait status */
 
 /* ---- init.c ---- */
 void wp_init(void);

@@ -19,6 +19,7 @@ int wp_cmdline_env(char *const envp[], wchar_t **out);
 typedef int (*wp_probe_fn)(const wchar_t *path);
 int wp_cmdline_search(const char *file, int search, const char *path, const char *pathext,
                       const char *cwd, wp_probe_fn probe, wchar_t **out);
+int wp_cmdline_is_batch(const wchar_t *path);
 
 static void expect_cmdline(char *const *argv, const wchar_t *want)
 {
@@ -131,6 +132,9 @@ static void env_block_keeps_order_and_ends_with_two_nuls(void **state)
     assert_int_equal(w[0], 0);
     assert_int_equal(w[1], 0);
     free(w);
+    /* UTF-16 cannot say bytes that are no UTF-8. */
+    { char *bad[] = { "A=1", "B=\xff\xfe", NULL };
+      assert_int_equal(wp_cmdline_env(bad, &w), -EILSEQ); }
 #else
     (void)state;
     skip();
@@ -139,7 +143,7 @@ static void env_block_keeps_order_and_ends_with_two_nuls(void **state)
 
 #ifdef _WIN32
 /* A fake file system: C:\bin\tool.exe, C:\bin\script.cmd, C:\other\tool (no extension),
- * C:\dirs\tool.exe (a directory). */
+ * C:\other\x.y, C:\semi;colon\tool.exe, C:\dirs\tool.exe (a directory). */
 static int fake_probe(const wchar_t *path)
 {
     wchar_t p[256];
@@ -149,22 +153,29 @@ static int fake_probe(const wchar_t *path)
         if (*c == L'/')
             *c = L'\\'; /* Windows takes either */
     if (!_wcsicmp(p, L"C:\\bin\\tool.exe") || !_wcsicmp(p, L"C:\\bin\\script.cmd")
-        || !_wcsicmp(p, L"C:\\other\\tool") || !_wcsicmp(p, L"C:\\other\\x.y"))
+        || !_wcsicmp(p, L"C:\\other\\tool") || !_wcsicmp(p, L"C:\\other\\x.y")
+        || !_wcsicmp(p, L"C:\\semi;colon\\tool.exe"))
         return 1;
     if (!_wcsicmp(p, L"C:\\dirs\\tool.exe"))
         return 2;
     return 0;
 }
 
-static void expect_found(const char *file, int search, const char *path, const wchar_t *want)
+static void expect_found_from(const char *file, int search, const char *path, const char *cwd,
+                              const wchar_t *want)
 {
     wchar_t *got = NULL;
-    int r = wp_cmdline_search(file, search, path, NULL, NULL, fake_probe, &got);
+    int r = wp_cmdline_search(file, search, path, NULL, cwd, fake_probe, &got);
     if (r != 0)
         fail_msg("search '%s' in '%s': %d", file, path ? path : "", r);
     if (_wcsicmp(got, want) != 0) /* PATHEXT's case is the system's */
         fail_msg("search '%s': '%ls', expected '%ls'", file, got, want);
     free(got);
+}
+
+static void expect_found(const char *file, int search, const char *path, const wchar_t *want)
+{
+    expect_found_from(file, search, path, NULL, want);
 }
 #endif
 
@@ -180,6 +191,7 @@ static void path_search_follows_posix_over_windows_path(void **state)
     expect_found("x.y", 1, "C:\\other", L"C:\\other\\x.y");
     expect_found("C:\\bin\\tool", 0, NULL, L"C:\\bin\\tool.exe");
     expect_found("C:/bin/tool", 1, "C:\\other", L"C:/bin/tool.exe");
+    expect_found("C:/bin\\tool", 1, "C:\\other", L"C:/bin\\tool.exe"); /* both separators */
     assert_int_equal(wp_cmdline_search("tool", 1, "C:\\dirs", NULL, NULL, fake_probe, &w),
                      -EACCES);
     assert_int_equal(wp_cmdline_search("nope", 1, "C:\\bin", NULL, NULL, fake_probe, &w),
@@ -187,6 +199,64 @@ static void path_search_follows_posix_over_windows_path(void **state)
     assert_int_equal(wp_cmdline_search("bin\\tool", 1, "C:\\", NULL, NULL, fake_probe, &w),
                      -ENOENT);
     assert_int_equal(wp_cmdline_search("", 1, "C:\\bin", NULL, NULL, fake_probe, &w), -ENOENT);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
+/* POSIX: an empty PATH element (leading, trailing, doubled) is the current directory (here
+ * cwd, the child's directory). */
+static void empty_path_elements_are_the_current_directory(void **state)
+{
+#ifdef _WIN32
+    wchar_t *w;
+    (void)state;
+    expect_found_from("tool", 1, "C:\\none;;C:\\other", "C:\\bin", L"C:\\bin\\tool.exe");
+    expect_found_from("tool", 1, ";C:\\none", "C:\\bin", L"C:\\bin\\tool.exe");
+    expect_found_from("tool", 1, "C:\\none;", "C:\\bin", L"C:\\bin\\tool.exe");
+    expect_found_from("tool", 1, "", "C:\\bin", L"C:\\bin\\tool.exe");
+    assert_int_equal(wp_cmdline_search("tool", 1, "C:\\none", NULL, "C:\\bin", fake_probe, &w),
+                     -ENOENT);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
+/* POSIX has no quoting in PATH; Windows' cmd.exe takes an element in double quotes (so that
+ * it may hold ';'), and such PATHs are common: the quotes are no part of the directory. */
+static void quoted_path_elements_are_unquoted(void **state)
+{
+#ifdef _WIN32
+    wchar_t *w;
+    (void)state;
+    expect_found("tool", 1, "\"C:\\none\";\"C:\\bin\"", L"C:\\bin\\tool.exe");
+    expect_found("tool", 1, "C:\\none;\"C:\\semi;colon\"", L"C:\\semi;colon\\tool.exe");
+    expect_found("tool", 1, "C:\\none;C:\\\"bi\"n", L"C:\\bin\\tool.exe");
+    assert_int_equal(wp_cmdline_search("tool", 1, "C:\\semi;colon", NULL, NULL, fake_probe, &w),
+                     -ENOENT);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
+/* Windows opens a name with trailing dots or spaces as the name without them, and
+ * CreateProcess runs "x.bat." through cmd.exe: such names are batch files too. */
+static void batch_names_are_recognised_with_trailing_dots_and_spaces(void **state)
+{
+#ifdef _WIN32
+    (void)state;
+    assert_true(wp_cmdline_is_batch(L"C:\\d\\x.bat"));
+    assert_true(wp_cmdline_is_batch(L"x.CMD"));
+    assert_true(wp_cmdline_is_batch(L"x.bat."));
+    assert_true(wp_cmdline_is_batch(L"x.bat "));
+    assert_true(wp_cmdline_is_batch(L"x.Cmd. . "));
+    assert_false(wp_cmdline_is_batch(L"x.bat.exe"));
+    assert_false(wp_cmdline_is_batch(L"x.exe"));
+    assert_false(wp_cmdline_is_batch(L"bat"));
+    assert_false(wp_cmdline_is_batch(L". ."));
 #else
     (void)state;
     skip();
@@ -201,6 +271,9 @@ int main(void)
         WP_TEST(batch_arguments_are_quoted_or_refused),
         WP_TEST(env_block_keeps_order_and_ends_with_two_nuls),
         WP_TEST(path_search_follows_posix_over_windows_path),
+        WP_TEST(empty_path_elements_are_the_current_directory),
+        WP_TEST(quoted_path_elements_are_unquoted),
+        WP_TEST(batch_names_are_recognised_with_trailing_dots_and_spaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,14 @@
 /* test_wait: waitpid/wait status encoding, WNOHANG, ECHILD, waitpid(-1) over more than 64
- * children, kill() with SIGTERM/SIGKILL/SIGINT/0, and SIGPIPE's default action in a child. */
+ * children and from several threads, kill() with SIGTERM/SIGKILL/SIGINT/0, of a group, of pid 0
+ * and -1, and SIGPIPE's default action in a child. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "helper.h"
 #include "spawn_util.h"
@@ -125,6 +128,201 @@ static void waitpid_any_reaps_more_than_64_children_each_once(void **state)
     assert_errno(waitpid(-1, &st, 0), ECHILD);
 }
 
+static void waitpid_of_a_process_that_is_not_a_child_is_echild(void **state)
+{
+    int st;
+    (void)state;
+    pid_t pid = start("sleep", "200");
+    assert_errno(waitpid(getpid(), &st, 0), ECHILD);
+    assert_errno(waitpid(getpid(), &st, WNOHANG), ECHILD);
+    assert_rc(waitpid(pid, &st, 0), pid);
+}
+
+/* Linux: no process or group can have the id INT_MIN stands for (its negation overflows). */
+static void waitpid_and_kill_of_int_min_are_esrch(void **state)
+{
+    int st;
+    (void)state;
+    pid_t pid = start("sleep", "200");
+    assert_errno(waitpid(INT_MIN, &st, WNOHANG), ESRCH);
+    assert_errno(waitpid(INT_MIN, &st, 0), ESRCH);
+    assert_errno(kill(INT_MIN, 0), ESRCH);
+    assert_errno(kill(INT_MIN, SIGTERM), ESRCH);
+    assert_rc(waitpid(pid, &st, 0), pid);
+    assert_int_equal(st, 0);
+}
+
+#define REAPED 24
+
+struct reaper {
+    pid_t got[REAPED];
+    int n, err;
+};
+
+static void *reaper_thread(void *arg)
+{
+    struct reaper *r = arg;
+    int st;
+    for (;;) {
+        pid_t pid = waitpid(-1, &st, 0);
+        if (pid < 0) {
+            r->err = errno;
+            return NULL;
+        }
+        if (r->n < REAPED)
+            r->got[r->n] = pid;
+        r->n++;
+    }
+}
+
+/* Two threads in waitpid(-1) while the main thread reaps some children by pid: each child is
+ * reaped exactly once, and every waiter ends with ECHILD once none is left. */
+static void waitpid_from_several_threads_reaps_each_child_once(void **state)
+{
+    pid_t pids[REAPED];
+    struct reaper r[2];
+    pthread_t t[2];
+    int seen[REAPED] = { 0 }, st, main_got = 0;
+    char ms[16];
+    (void)state;
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < REAPED; i++) {
+        snprintf(ms, sizeof ms, "%d", (i % 6) * 40);
+        pids[i] = start("sleep", ms);
+    }
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&t[k], NULL, reaper_thread, &r[k]), 0);
+    for (int i = 0; i < REAPED; i += 3) {
+        errno = 0;
+        pid_t got = waitpid(pids[i], &st, 0);
+        if (got == pids[i]) {
+            seen[i]++;
+            main_got++;
+        } else if (got != -1 || errno != ECHILD) {
+            fail_msg("waitpid(%ld): %ld, errno %d", (long)pids[i], (long)got, errno);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        pthread_join(t[k], NULL);
+        assert_int_equal(r[k].err, ECHILD);
+        assert_true(r[k].n <= REAPED);
+        for (int j = 0; j < r[k].n; j++) {
+            int i;
+            for (i = 0; i < REAPED && pids[i] != r[k].got[j]; i++)
+                ;
+            if (i == REAPED)
+                fail_msg("a thread reaped %ld, no child of this test", (long)r[k].got[j]);
+            seen[i]++;
+        }
+    }
+    for (int i = 0; i < REAPED; i++)
+        if (seen[i] != 1)
+            fail_msg("child %d (%ld) reaped %d times", i, (long)pids[i], seen[i]);
+    assert_int_equal(main_got + r[0].n + r[1].n, REAPED);
+}
+
+/* kill(-pgid): Linux signals process group pgid. A child started without POSIX_SPAWN_SETPGROUP
+ * is in the caller's group and leads none, so ESRCH, and it is not touched. */
+static void kill_of_a_group_reaches_only_a_child_that_leads_one(void **state)
+{
+    posix_spawnattr_t attr;
+    char *args[] = { "sleep", "30000", NULL };
+    int st;
+    (void)state;
+    pid_t plain = start("sleep", "30000");
+    assert_int_equal(posix_spawnattr_init(&attr), 0);
+    assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP), 0);
+    pid_t leader = su_spawn(NULL, &attr, args);
+    posix_spawnattr_destroy(&attr);
+    assert_errno(kill(-plain, 0), ESRCH);
+    assert_errno(kill(-plain, SIGTERM), ESRCH);
+    assert_rc(waitpid(plain, &st, WNOHANG), 0);
+    assert_ok(kill(-leader, 0));
+    assert_ok(kill(-leader, SIGTERM));
+    st = su_reap(leader);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    assert_ok(kill(plain, SIGKILL));
+    st = su_reap(plain);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGKILL);
+}
+
+static volatile sig_atomic_t got_sigterm;
+
+static void on_sigterm(int sig)
+{
+    (void)sig;
+    got_sigterm++;
+}
+
+/* kill(0, sig): every process in the caller's group, the caller included. On Windows that is
+ * the caller's children not started in a group of their own, and the caller. */
+static void kill_0_signals_the_callers_group_and_the_caller(void **state)
+{
+    posix_spawnattr_t attr;
+    char *args[] = { "sleep", "30000", NULL };
+    int st;
+    (void)state;
+#ifndef _WIN32
+    /* The test runner (timeout(1), make) shares this group: a group of our own first. */
+    assert_ok(setpgid(0, 0));
+#endif
+    pid_t member = start("sleep", "30000");
+    assert_int_equal(posix_spawnattr_init(&attr), 0);
+    assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP), 0);
+    pid_t other = su_spawn(NULL, &attr, args);
+    posix_spawnattr_destroy(&attr);
+    assert_ok(kill(0, 0));
+    got_sigterm = 0;
+    signal(SIGTERM, on_sigterm);
+    assert_ok(kill(0, SIGTERM));
+    signal(SIGTERM, SIG_DFL);
+    assert_int_equal(got_sigterm, 1);
+    st = su_reap(member);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    assert_rc(waitpid(other, &st, WNOHANG), 0);
+    assert_ok(kill(other, SIGKILL));
+    su_reap(other);
+    assert_errno(kill(0, 65), EINVAL);
+}
+
+/* kill(-1, sig): POSIX's every process the caller may signal; winpipe's the caller's unreaped
+ * children (in any group), not the caller; ESRCH when there are none. */
+static void kill_minus_1_signals_every_child_but_not_the_caller(void **state)
+{
+#ifdef _WIN32
+    posix_spawnattr_t attr;
+    char *args[] = { "sleep", "30000", NULL };
+    int st;
+    (void)state;
+    assert_errno(kill(-1, 0), ESRCH);
+    assert_errno(kill(-1, SIGTERM), ESRCH);
+    pid_t member = start("sleep", "30000");
+    assert_int_equal(posix_spawnattr_init(&attr), 0);
+    assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP), 0);
+    pid_t other = su_spawn(NULL, &attr, args);
+    posix_spawnattr_destroy(&attr);
+    assert_ok(kill(-1, 0));
+    got_sigterm = 0;
+    signal(SIGTERM, on_sigterm);
+    assert_ok(kill(-1, SIGTERM));
+    signal(SIGTERM, SIG_DFL);
+    assert_int_equal(got_sigterm, 0);
+    st = su_reap(member);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    st = su_reap(other);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    assert_errno(kill(-1, 65), EINVAL);
+#else
+    (void)state;
+    skip(); /* natively it would signal every process of this user */
+#endif
+}
+
 static void kill_sigterm_and_sigkill_are_wtermsig(void **state)
 {
     static const int sigs[] = { SIGTERM, SIGKILL };
@@ -159,6 +357,52 @@ static void kill_a_zombie_changes_nothing(void **state)
     int st = su_reap(pid);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 4);
+}
+
+/* Signals whose default action is to continue or to ignore (Linux's numbers, which winpipe's
+ * kill speaks) leave a running child running. */
+#ifndef SIGCONT
+#define SIGCONT 18
+#endif
+#ifndef SIGURG
+#define SIGURG 23
+#endif
+#ifndef SIGWINCH
+#define SIGWINCH 28
+#endif
+static void kill_with_a_signal_ignored_by_default_leaves_the_child_running(void **state)
+{
+    static const int sigs[] = { SIGCONT, SIGURG, SIGWINCH, SIGCHLD };
+    int st;
+    (void)state;
+    pid_t pid = start("sleep", "30000");
+    for (int i = 0; i < 4; i++)
+        assert_ok(kill(pid, sigs[i]));
+    wp_sleep_ms(200);
+    assert_rc(waitpid(pid, &st, WNOHANG), 0);
+    assert_ok(kill(pid, SIGKILL));
+    st = su_reap(pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGKILL);
+}
+
+/* SIGSTOP and SIGTSTP stop a process; Windows cannot, and POSIX says EINVAL for a signal the
+ * implementation does not support. The child is left as it was. */
+static void kill_with_a_stop_signal_is_einval(void **state)
+{
+#ifdef _WIN32
+    int st;
+    (void)state;
+    pid_t pid = start("sleep", "30000");
+    assert_errno(kill(pid, 19), EINVAL);
+    assert_errno(kill(pid, 20), EINVAL);
+    assert_rc(waitpid(pid, &st, WNOHANG), 0);
+    assert_ok(kill(pid, SIGKILL));
+    su_reap(pid);
+#else
+    (void)state;
+    skip(); /* Linux stops the child: nothing winpipe can match */
+#endif
 }
 
 static void kill_invalid_signal_is_einval(void **state)
@@ -256,10 +500,18 @@ int main(void)
         WP_TEST(echild_for_unknown_and_reaped_pids),
         WP_TEST(bad_options_are_einval),
         WP_TEST(waitpid_any_reaps_more_than_64_children_each_once),
+        WP_TEST(waitpid_of_a_process_that_is_not_a_child_is_echild),
+        WP_TEST(waitpid_and_kill_of_int_min_are_esrch),
+        WP_TEST(waitpid_from_several_threads_reaps_each_child_once),
+        WP_TEST(kill_of_a_group_reaches_only_a_child_that_leads_one),
+        WP_TEST(kill_0_signals_the_callers_group_and_the_caller),
+        WP_TEST(kill_minus_1_signals_every_child_but_not_the_caller),
         WP_TEST(kill_sigterm_and_sigkill_are_wtermsig),
         WP_TEST(kill_0_checks_existence),
         WP_TEST(kill_a_zombie_changes_nothing),
         WP_TEST(kill_invalid_signal_is_einval),
+        WP_TEST(kill_with_a_signal_ignored_by_default_leaves_the_child_running),
+        WP_TEST(kill_with_a_stop_signal_is_einval),
         WP_TEST(sigint_reaches_a_child_in_its_own_process_group),
         WP_TEST(sigpipe_default_action_ends_the_child_by_the_signal),
         WP_TEST(child_exiting_right_after_nonblocking_writes_loses_no_byte),
