@@ -53,7 +53,7 @@ static int wp_fcntl__dup(int fd, int fd2, int min, int cloexec)
     return r;
 }
 
-static int wp_fcntl__getfd(int fd)
+static int wp_fcntl__getfd_unlocked(int fd)
 {
     DWORD info;
     HANDLE h = wp_crt_handle(fd);
@@ -64,12 +64,26 @@ static int wp_fcntl__getfd(int fd)
     return (info & HANDLE_FLAG_INHERIT) ? 0 : FD_CLOEXEC;
 }
 
+/* FD_CLOEXEC is the handle's inheritability, which spawn's fallback (no handle list) switches
+ * off for a moment under the table's lock: read and set it under the lock too, or a change made
+ * meanwhile would be undone, or a switched-off flag read. */
+static int wp_fcntl__getfd(int fd)
+{
+    wp_fdtab_lock_shared();
+    int r = wp_fcntl__getfd_unlocked(fd);
+    wp_fdtab_unlock_shared();
+    return r;
+}
+
 static int wp_fcntl__setfd(int fd, int arg)
 {
-    HANDLE h = wp_crt_handle(fd);
-    if (h == INVALID_HANDLE_VALUE)
-        return -EBADF;
-    return wp_fcntl__set_cloexec(h, arg & FD_CLOEXEC);
+    HANDLE h;
+    int r = -EBADF;
+    wp_fdtab_lock_shared();
+    if ((h = wp_crt_handle(fd)) != INVALID_HANDLE_VALUE)
+        r = wp_fcntl__set_cloexec(h, arg & FD_CLOEXEC);
+    wp_fdtab_unlock_shared();
+    return r;
 }
 
 static int wp_fcntl__getfl(int fd)
