@@ -36,6 +36,24 @@
 #ifndef SIGCHLD
 #define SIGCHLD 17
 #endif
+/* kill() knows these too: SIGCONT, SIGURG and SIGWINCH do nothing (their default action);
+ * SIGSTOP and SIGTSTP give EINVAL (Windows cannot stop a process). mingw's SIGBREAK (21) and
+ * SIGABRT (22) take Linux's SIGTTIN and SIGTTOU numbers, which are therefore not defined. */
+#ifndef SIGCONT
+#define SIGCONT 18
+#endif
+#ifndef SIGSTOP
+#define SIGSTOP 19
+#endif
+#ifndef SIGTSTP
+#define SIGTSTP 20
+#endif
+#ifndef SIGURG
+#define SIGURG 23
+#endif
+#ifndef SIGWINCH
+#define SIGWINCH 28
+#endif
 #ifndef _POSIX
 typedef _sigset_t sigset_t; /* mingw-w64 names it only under _POSIX */
 #endif

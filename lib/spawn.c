@@ -4,6 +4,7 @@
  * handles, every fd through the C runtime's lpReserved2 block). */
 #include "winpipe-internal.h"
 #include <signal.h>
+#include <stdio.h>
 #include <wchar.h>
 
 /* The C runtime's per-fd flags in lpReserved2 (msvcrt and UCRT read the same layout:
@@ -803,12 +804,32 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
     return 0;
 }
 
+/* WINPIPE_TRACE: the call with its program, the first arguments and the new pid. */
+static int wp_spawn__trace(int err, const char *name, pid_t *pid, const char *file,
+                           const void *fa, const void *attr, char *const argv[])
+{
+    char args[256];
+    size_t len = 0;
+    if (!wp_tracing())
+        return err;
+    args[0] = 0;
+    for (int i = 0; argv && argv[i] && i < 4 && len < sizeof args; i++)
+        len += (size_t)snprintf(args + len, sizeof args - len, "%s\"%.48s\"", i ? ", " : "",
+                                argv[i]);
+    if (argv && argv[0] && argv[1] && argv[2] && argv[3] && argv[4] && len < sizeof args)
+        snprintf(args + len, sizeof args - len, ", ...");
+    return wp_trace_err(err, "%s(pid -> %d, \"%s\", fa 0x%llx, attr 0x%llx, [%s])", name,
+                        !err && pid ? (int)*pid : -1, file ? file : "(null)", WP_TRACE_PTR(fa),
+                        WP_TRACE_PTR(attr), args);
+}
+
 int winpipe_posix_spawn(pid_t *pid, const char *path,
                         const winpipe_posix_spawn_file_actions_t *file_actions,
                         const winpipe_posix_spawnattr_t *attr, char *const argv[],
                         char *const envp[])
 {
-    return -wp_spawn(pid, path, file_actions, attr, argv, envp, 0);
+    int err = -wp_spawn(pid, path, file_actions, attr, argv, envp, 0);
+    return wp_spawn__trace(err, "posix_spawn", pid, path, file_actions, attr, argv);
 }
 
 int winpipe_posix_spawnp(pid_t *pid, const char *file,
@@ -816,5 +837,6 @@ int winpipe_posix_spawnp(pid_t *pid, const char *file,
                          const winpipe_posix_spawnattr_t *attr, char *const argv[],
                          char *const envp[])
 {
-    return -wp_spawn(pid, file, file_actions, attr, argv, envp, 1);
+    int err = -wp_spawn(pid, file, file_actions, attr, argv, envp, 1);
+    return wp_spawn__trace(err, "posix_spawnp", pid, file, file_actions, attr, argv);
 }

@@ -207,7 +207,13 @@ pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned in
         if (exit_code)
             *exit_code = code;
     }
-    return (pid_t)wp_ret(r);
+    r = (pid_t)wp_ret(r);
+    if (r > 0)
+        return (pid_t)wp_trace_ret(r, "waitpid(%d, 0x%llx, %#x) -> status %#x, exit code %#lx",
+                                   (int)pid, WP_TRACE_PTR(status), options,
+                                   (unsigned)wp_wait_status(code), (unsigned long)code);
+    return (pid_t)wp_trace_ret(r, "waitpid(%d, 0x%llx, %#x)", (int)pid, WP_TRACE_PTR(status),
+                               options);
 }
 
 pid_t winpipe_waitpid(pid_t pid, int *status, int options)
@@ -225,17 +231,13 @@ pid_t winpipe_wait(int *status)
 /* Signals (Linux's numbers) whose default action does not end a process: SIGCONT continues a
  * stopped one (a Windows process never is), SIGCHLD, SIGURG and SIGWINCH are ignored. SIGSTOP
  * and SIGTSTP stop it, which Windows cannot do: POSIX's EINVAL for an unsupported signal.
- * (21 and 22, Linux's SIGTTIN and SIGTTOU, are mingw's SIGBREAK and SIGABRT.) */
-#define WP_SIGCONT 18
-#define WP_SIGSTOP 19
-#define WP_SIGTSTP 20
-#define WP_SIGURG 23
-#define WP_SIGWINCH 28
+ * (21 and 22, Linux's SIGTTIN and SIGTTOU, are mingw's SIGBREAK and SIGABRT.) The numbers
+ * come from winpipe's <signal.h>. */
 
 static int wp_kill__ignored(int sig)
 {
-    return sig == 0 || sig == SIGCHLD || sig == WP_SIGCONT || sig == WP_SIGURG
-           || sig == WP_SIGWINCH;
+    return sig == 0 || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG
+           || sig == SIGWINCH;
 }
 
 /* One process to signal: a handle of our own for it, and what kill needs to know. */
@@ -363,7 +365,7 @@ static int wp_kill(pid_t pid, int sig)
 {
     struct wp_target *t, other;
     int n, r;
-    if (sig < 0 || sig > 64 || sig == WP_SIGSTOP || sig == WP_SIGTSTP)
+    if (sig < 0 || sig > 64 || sig == SIGSTOP || sig == SIGTSTP)
         return -EINVAL;
     if (pid == INT_MIN)
         return -ESRCH; /* Linux: -INT_MIN names no group */
@@ -398,5 +400,5 @@ static int wp_kill(pid_t pid, int sig)
 
 int winpipe_kill(pid_t pid, int sig)
 {
-    return (int)wp_ret(wp_kill(pid, sig));
+    return (int)wp_trace_ret(wp_ret(wp_kill(pid, sig)), "kill(%d, %d)", (int)pid, sig);
 }

@@ -139,6 +139,33 @@ static void calls_are_traced_with_result_and_errno_kept(void **state)
 #endif
 }
 
+static void spawn_waitpid_and_kill_are_traced(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    char line[512], *trace, *args[] = { "exit", "3", NULL };
+    pid_t pid = su_spawn(NULL, NULL, args);
+    int status = -1;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 3 << 8);
+    assert_int_equal(kill(pid, 0), -1);
+    assert_int_equal(errno, ESRCH);
+
+    trace = read_trace();
+    snprintf(line, sizeof line, "posix_spawn(pid -> %d, \"%s\", fa 0x0, attr 0x0, [\"%s\", "
+             "\"exit\", \"3\"]) = 0\n", (int)pid, su_child(), su_child());
+    assert_traced(trace, line);
+    snprintf(line, sizeof line, "waitpid(%d, 0x%llx, 0) -> status 0x300, exit code 0x3 = %d\n",
+             (int)pid, (unsigned long long)(uintptr_t)&status, (int)pid);
+    assert_traced(trace, line);
+    snprintf(line, sizeof line, "kill(%d, 0) = -1 ESRCH\n", (int)pid);
+    assert_traced(trace, line);
+    free(trace);
+#else
+    skip(); /* Windows-only: WINPIPE_TRACE is winpipe's */
+#endif
+}
+
 static void trace_1_writes_to_standard_error(void **state)
 {
     (void)state;
@@ -169,6 +196,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calls_are_traced_with_result_and_errno_kept),
+        cmocka_unit_test(spawn_waitpid_and_kill_are_traced),
         cmocka_unit_test(trace_1_writes_to_standard_error),
         cmocka_unit_test(trace_0_writes_nothing),
     };
