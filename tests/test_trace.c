@@ -152,7 +152,8 @@ static void spawn_waitpid_and_kill_are_traced(void **state)
     assert_int_equal(errno, ESRCH);
 
     trace = read_trace();
-    snprintf(line, sizeof line, "posix_spawn(pid -> %d, \"%s\", fa 0x0, attr 0x0, [\"%s\", "
+    /* The program in full; each argument up to 48 bytes. */
+    snprintf(line, sizeof line, "posix_spawn(pid -> %d, \"%s\", fa 0x0, attr 0x0, [\"%.48s\", "
              "\"exit\", \"3\"]) = 0\n", (int)pid, su_child(), su_child());
     assert_traced(trace, line);
     snprintf(line, sizeof line, "waitpid(%d, 0x%llx, 0) -> status 0x300, exit code 0x3 = %d\n",
