@@ -1,7 +1,10 @@
 /* bench/spawn: spawn-and-reap rate of a trivial child (tests/child "exit 0"), winpipe's
  * posix_spawn + waitpid against raw CreateProcessW + WaitForSingleObject, in one run, with the
  * ratio (goal: >= 0.9). Natively only the posix_spawn rate is printed.
- *   usage: spawn [CHILD [N]]   (CHILD default: child(.exe) beside this program; N default 100) */
+ *   usage: spawn [--rounds R] [CHILD [N]]
+ *   (CHILD default: child(.exe) beside this program; N spawns of each kind per round, default 50;
+ *   R rounds, default 2, alternating the two kinds). Final line (Windows):
+ *   spawn: winpipe X spawns/s raw Y spawns/s ratio X/Y */
 #define _GNU_SOURCE
 #include <spawn.h>
 #include <stdio.h>
@@ -23,11 +26,14 @@ static double bench_posix_spawn(const char *child, int n)
     char *argv[] = { (char *)child, "exit", "0", NULL };
     double t0 = bench_now();
     for (int i = 0; i < n; i++) {
-        pid_t pid;
-        int st;
-        if (posix_spawn(&pid, child, NULL, NULL, argv, environ) != 0
-            || waitpid(pid, &st, 0) != pid || st != 0) {
-            fprintf(stderr, "posix_spawn/waitpid failed\n");
+        pid_t pid, got;
+        int st = -1, r = posix_spawn(&pid, child, NULL, NULL, argv, environ);
+        if (r != 0) {
+            fprintf(stderr, "spawn %d: posix_spawn(%s): %s\n", i, child, strerror(r));
+            exit(1);
+        }
+        if ((got = waitpid(pid, &st, 0)) != pid || st != 0) {
+            fprintf(stderr, "spawn %d: waitpid(%d) = %d, status %#x\n", i, (int)pid, (int)got, st);
             exit(1);
         }
     }
@@ -63,12 +69,23 @@ static double bench_raw(const char *child, int n)
 int main(int argc, char **argv)
 {
     char child[4096];
-    int n = argc > 2 ? atoi(argv[2]) : 100;
+    const char *self = argv[0];
+    int rounds = 2;
+    if (argc > 2 && strcmp(argv[1], "--rounds") == 0) {
+        rounds = atoi(argv[2]);
+        argv += 2;
+        argc -= 2;
+    }
+    int n = argc > 2 ? atoi(argv[2]) : 50;
+    if (rounds < 1 || n < 1) {
+        fprintf(stderr, "usage: spawn [--rounds R] [CHILD [N]]\n");
+        return 2;
+    }
     if (argc > 1) {
         snprintf(child, sizeof child, "%s", argv[1]);
     } else {
         char *slash;
-        snprintf(child, sizeof child, "%s", argv[0]);
+        snprintf(child, sizeof child, "%s", self);
         slash = strrchr(child, '/');
 #ifdef _WIN32
         if (strrchr(child, '\\') > slash)
@@ -88,16 +105,17 @@ int main(int argc, char **argv)
 #ifdef _WIN32
     double raw = 0;
 #endif
-    for (int round = 0; round < 2; round++) {
-        ws += bench_posix_spawn(child, n / 2);
+    for (int round = 0; round < rounds; round++) {
+        ws += bench_posix_spawn(child, n);
 #ifdef _WIN32
-        raw += bench_raw(child, n / 2);
+        raw += bench_raw(child, n);
 #endif
     }
-    printf("posix_spawn+waitpid:          %8.1f spawns/s\n", ws / 2);
+    printf("posix_spawn+waitpid:          %8.1f spawns/s\n", ws / rounds);
 #ifdef _WIN32
-    printf("CreateProcessW+WaitForSingle: %8.1f spawns/s\n", raw / 2);
-    printf("ratio: %.2f\n", ws / raw);
+    printf("CreateProcessW+WaitForSingle: %8.1f spawns/s\n", raw / rounds);
+    printf("spawn: winpipe %.1f spawns/s raw %.1f spawns/s ratio %.2f\n", ws / rounds,
+           raw / rounds, ws / raw);
 #endif
     return 0;
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds winpipe's benchmark programs (bench/*.c) from the sources with the mingw-w64 compiler,
 # runs them under Wine and prints every figure, then a summary of the machine-readable lines.
-#   usage: tools/bench.sh [PROGRAM...]     (default: throughput pingpong scale idle)
-# PROGRAM is throughput, pingpong, scale (pingpong --scale) or idle. Extra arguments for
+#   usage: tools/bench.sh [PROGRAM...]     (default: throughput pingpong scale idle spawn)
+# PROGRAM is throughput, pingpong, scale (pingpong --scale), idle or spawn. Extra arguments for
 # every program may be given in BENCH_ARGS (e.g. BENCH_ARGS="--rounds 3").
 # Environment: WINE (default /usr/lib/wine/wine64 or wine), WINEPREFIX (default
 # /tmp/wp-bench-$(id -u); created on first use, ~5 s), BENCH_OUT (build directory, default
@@ -21,7 +21,7 @@ export WINEPREFIX WINEDEBUG
 server=$(dirname "$WINE")/wineserver
 [ -x "$server" ] || server=wineserver
 
-[ $# -gt 0 ] || set -- throughput pingpong scale idle
+[ $# -gt 0 ] || set -- throughput pingpong scale idle spawn
 mkdir -p "$out"
 
 build() {
@@ -34,6 +34,12 @@ built=
 for p in "$@"; do
     case $p in
     throughput|idle) build "$p" ;;
+    spawn)
+        build spawn
+        echo "bench: building child.exe (tests/child.c), the spawned program"
+        "$cc" -O2 -I"$top/include" "$top/tests/child.c" "$top"/lib/*.c \
+            -lntdll -lws2_32 -ladvapi32 -static -pthread -o "$out/child.exe"
+        ;;
     pingpong|scale)
         case $built in *pingpong*) ;; *) build pingpong; built="$built pingpong" ;; esac ;;
     *) echo "bench: unknown program $p" >&2; exit 2 ;;
