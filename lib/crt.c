@@ -5,6 +5,11 @@
 #include "winpipe-internal.h"
 
 #ifdef _UCRT
+/* UCRT exports it (api-ms-win-crt-runtime), but mingw-w64 10's headers do not declare it: without
+ * this prototype gcc would take the returned handler for an int and cut it to 32 bits. */
+_invalid_parameter_handler __cdecl
+_set_thread_local_invalid_parameter_handler(_invalid_parameter_handler handler);
+
 static void wp_crt__ignore(const wchar_t *e, const wchar_t *f, const wchar_t *file,
                            unsigned int line, uintptr_t r)
 {

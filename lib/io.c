@@ -355,7 +355,10 @@ ssize_t winpipe_write(int fd, const void *buf, size_t count)
 {
     ssize_t r = wp_write(fd, buf, count);
     if (r == -EPIPE) {
-        wp_trace_ret(r, "write(%d, 0x%llx, %zu): SIGPIPE", fd, WP_TRACE_PTR(buf), count);
+        if (wp_tracing()) {
+            errno = EPIPE;
+            wp_trace_ret(-1, "write(%d, 0x%llx, %zu): SIGPIPE", fd, WP_TRACE_PTR(buf), count);
+        }
         wp_sigpipe(); /* POSIX: SIGPIPE first; the write fails with EPIPE if the process lives */
     }
     return (ssize_t)wp_trace_ret(wp_ret(r), "write(%d, 0x%llx, %zu)", fd, WP_TRACE_PTR(buf),

@@ -143,10 +143,9 @@ static short wp_poll__async_write(struct wp_ofd *ofd, short events, HANDLE *wake
 /* A probe issued before its handle joined the port may complete without a packet (Wine binds
  * an operation to the port its handle had when it was issued): issue it again. A cancelled read
  * has taken nothing; one that completed first keeps its result. */
-static void wp_poll__reissue_probe(struct wp_ofd *ofd)
+static void wp_poll__reissue_probe_locked(struct wp_ofd *ofd)
 {
     DWORD n;
-    AcquireSRWLockExclusive(&ofd->probe_lock);
     if (ofd->probe.state == WP_OP_PENDING) {
         CancelIoEx(ofd->h, &ofd->probe.ov);
         if (GetOverlappedResult(ofd->h, &ofd->probe.ov, &n, TRUE))
@@ -155,23 +154,25 @@ static void wp_poll__reissue_probe(struct wp_ofd *ofd)
             ofd->probe.err = GetLastError();
         ofd->probe.state = ofd->probe.err == ERROR_OPERATION_ABORTED ? WP_OP_IDLE : WP_OP_DONE;
     }
-    ReleaseSRWLockExclusive(&ofd->probe_lock);
 }
 
 /* Once per description, whichever polling thread comes first: Windows refuses a second
  * association of a handle (ERROR_INVALID_PARAMETER, even with the same port), which would leave
  * the loser thinking the handle can never join. The state is published after the probe is
- * issued again, so no thread waits for a packet from the old probe. */
+ * issued again, so no thread waits for a packet from the old probe. The probe's lock keeps the
+ * handle itself still: spawn may swap an untouched pipe's handles under it (spawn.c). */
 static SRWLOCK wp_poll_join_lock = SRWLOCK_INIT;
 
 static void wp_poll__join_port(struct wp_ofd *ofd)
 {
     AcquireSRWLockExclusive(&wp_poll_join_lock);
     if (ofd->port_state == 0) {
+        AcquireSRWLockExclusive(&ofd->probe_lock);
         int joined = CreateIoCompletionPort(ofd->h, wp_port, 0, 0) != NULL;
         if (joined)
-            wp_poll__reissue_probe(ofd);
+            wp_poll__reissue_probe_locked(ofd);
         ofd->port_state = joined ? 1 : -1;
+        ReleaseSRWLockExclusive(&ofd->probe_lock);
     }
     ReleaseSRWLockExclusive(&wp_poll_join_lock);
 }

@@ -5,7 +5,8 @@
  *   WINPIPE_TRACE=1                    lines go to the process's standard error handle
  *   WINPIPE_TRACE=PATH                 lines are appended to the file PATH (a process tree can
  *                                      share one file: each line is one appending write)
- * Read once per process, on the first traced call. A line looks like
+ * Read once per process, on the first traced call; standard error is looked up for each line.
+ * A program that reads its own standard error from a pipe reads its trace too. A line looks like
  *   winpipe[1234.56] read(3, 0x22fe40, 4096) = -1 EAGAIN
  * with the process and thread id. Lines are written with WriteFile on the handle itself, never
  * through stdio or winpipe's own write: tracing a call must not change what the program sees.
@@ -18,8 +19,7 @@
 #define WP_TRACE_LINE 1024
 
 volatile LONG wp_trace_state = -1; /* -1 not read yet, 0 off, 1 on */
-static HANDLE wp_trace_out;
-static int wp_trace_own_file;
+static HANDLE wp_trace_file; /* WINPIPE_TRACE=PATH; NULL: standard error */
 static SRWLOCK wp_trace_lock = SRWLOCK_INIT; /* one line at a time: threads' lines never mix */
 static INIT_ONCE wp_trace_once = INIT_ONCE_STATIC_INIT;
 
@@ -33,20 +33,23 @@ static BOOL CALLBACK wp_trace__open(PINIT_ONCE once, PVOID param, PVOID *ctx)
         return TRUE;
     }
     if (v[0] == L'1' && v[1] == 0) {
-        wp_trace_out = GetStdHandle(STD_ERROR_HANDLE);
-    } else {
-        wp_trace_out = CreateFileW(v, FILE_APPEND_DATA,
-                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                                   OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-        wp_trace_own_file = wp_trace_out != INVALID_HANDLE_VALUE;
+        wp_trace_state = 1;
+        return TRUE;
     }
-    wp_trace_state = wp_trace_out && wp_trace_out != INVALID_HANDLE_VALUE;
+    wp_trace_file = CreateFileW(v, FILE_APPEND_DATA,
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                                OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    wp_trace_state = wp_trace_file != INVALID_HANDLE_VALUE;
     return TRUE;
 }
 
+/* The first call reads the variable (and may open the file): the traced call's own last error
+ * must survive that. */
 int wp_trace__enabled(void)
 {
+    DWORD saved_error = GetLastError();
     InitOnceExecuteOnce(&wp_trace_once, wp_trace__open, NULL, NULL);
+    SetLastError(saved_error);
     return wp_trace_state > 0;
 }
 
@@ -99,17 +102,21 @@ static void wp_trace__emit(const char *call, const char *result)
         len = WP_TRACE_LINE - 2;
     line[len++] = '\n';
     AcquireSRWLockExclusive(&wp_trace_lock);
+    /* Standard error as it is now: the program may have closed or redirected fd 2 since (the
+     * C runtime keeps the standard handle in step), and an old handle value may name
+     * something else by now. */
+    HANDLE out = wp_trace_file ? wp_trace_file : GetStdHandle(STD_ERROR_HANDLE);
     HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
     OVERLAPPED ov = { .Offset = 0xFFFFFFFF, .OffsetHigh = 0xFFFFFFFF, .hEvent = wp_ov_event(ev) };
     DWORD done;
     /* Done at once on a synchronous handle (and on a console, which ignores the OVERLAPPED);
      * an overlapped one may pend. */
-    if (ev) {
-        if (!WriteFile(wp_trace_out, line, (DWORD)len, NULL, &ov)
-            && GetLastError() == ERROR_IO_PENDING)
-            GetOverlappedResult(wp_trace_out, &ov, &done, TRUE);
-        CloseHandle(ev);
+    if (ev && out && out != INVALID_HANDLE_VALUE) {
+        if (!WriteFile(out, line, (DWORD)len, &done, &ov) && GetLastError() == ERROR_IO_PENDING)
+            GetOverlappedResult(out, &ov, &done, TRUE);
     }
+    if (ev)
+        CloseHandle(ev);
     ReleaseSRWLockExclusive(&wp_trace_lock);
 }
 
@@ -125,7 +132,7 @@ long long wp_trace_ret(long long r, const char *fmt, ...)
     if (!wp_tracing())
         return r;
     int saved_errno = errno;
-    DWORD saved_error = GetLastError();
+    DWORD saved_error = GetLastError(); /* wp_tracing() keeps it too */
     char call[WP_TRACE_LINE], result[64];
     va_list ap;
     va_start(ap, fmt);
@@ -151,7 +158,7 @@ int wp_trace_err(int err, const char *fmt, ...)
     if (!wp_tracing())
         return err;
     int saved_errno = errno;
-    DWORD saved_error = GetLastError();
+    DWORD saved_error = GetLastError(); /* wp_tracing() keeps it too */
     char call[WP_TRACE_LINE], result[64];
     const char *name = wp_trace_errname(err);
     va_list ap;

@@ -236,8 +236,7 @@ pid_t winpipe_wait(int *status)
 
 static int wp_kill__ignored(int sig)
 {
-    return sig == 0 || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG
-           || sig == SIGWINCH;
+    return sig == 0 || wp_signal_ignored_by_default(sig);
 }
 
 /* One process to signal: a handle of our own for it, and what kill needs to know. */
@@ -334,18 +333,7 @@ static int wp_kill__all(struct wp_target *t, int n, int sig)
 /* kill() of this process: the C runtime's signals through raise(), so its handlers run. */
 static int wp_kill__self(int sig)
 {
-    if (wp_kill__ignored(sig))
-        return 0;
-    switch (sig) {
-    case SIGPIPE:
-        wp_sigpipe();
-        return 0;
-    case SIGINT: case SIGILL: case SIGFPE: case SIGSEGV: case SIGTERM: case SIGBREAK: case SIGABRT:
-        return raise(sig) == 0 ? 0 : -EINVAL;
-    default:
-        wp_exit_signalled(sig);
-        return 0;
-    }
+    return sig == 0 ? 0 : wp_signal_raise(sig);
 }
 
 /* POSIX's kill(0, sig) and, for a caller leading a group, kill(-getpid(), sig): every process

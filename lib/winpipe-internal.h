@@ -141,6 +141,8 @@ int wp_poll(struct pollfd *fds, nfds_t n, int timeout);
 
 /* ---- signal.c ---- */
 void wp_sigpipe(void);
+int wp_signal_raise(int sig);               /* the signal's action in this process, now */
+int wp_signal_ignored_by_default(int sig);  /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH */
 void wp_exit_signalled(int sig);
 
 /* ---- cmdline.c: argv, envp and program search for CreateProcessW, as pure functions ---- */

@@ -145,12 +145,44 @@ static void program_and_winpipe_share_one_fd_table(void **state)
 #endif
 }
 
+#ifdef _UCRT
+_invalid_parameter_handler __cdecl
+_set_thread_local_invalid_parameter_handler(_invalid_parameter_handler handler);
+_invalid_parameter_handler __cdecl _get_thread_local_invalid_parameter_handler(void);
+
+static void own_handler(const wchar_t *e, const wchar_t *f, const wchar_t *file, unsigned int line,
+                        uintptr_t r)
+{
+    (void)e; (void)f; (void)file; (void)line; (void)r;
+}
+#endif
+
+/* winpipe quiets UCRT's invalid-parameter handler around its own CRT calls and puts the
+ * program's back as it was: all 64 bits of it (the program's code lies above 4 GiB). */
+static void program_s_invalid_parameter_handler_is_left_alone(void **state)
+{
+    (void)state;
+#ifdef _UCRT
+    char buf[4];
+    _invalid_parameter_handler before = _set_thread_local_invalid_parameter_handler(own_handler);
+    errno = 0;
+    assert_int_equal(read(4242, buf, sizeof buf), -1);
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(close(4243), -1);
+    assert_ptr_equal(_get_thread_local_invalid_parameter_handler(), own_handler);
+    _set_thread_local_invalid_parameter_handler(before);
+#else
+    skip(); /* UCRT only: msvcrt has no thread-local invalid-parameter handler */
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(program_is_compiled_for_the_configured_crt),
         cmocka_unit_test(libwinpipe_dll_links_the_same_crt),
         cmocka_unit_test(program_and_winpipe_share_one_fd_table),
+        cmocka_unit_test(program_s_invalid_parameter_handler_is_left_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

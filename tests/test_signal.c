@@ -218,6 +218,68 @@ static void raise_ignored_sigpipe_returns_0(void **state)
     assert_int_equal(sigpipe_count, 0);
 }
 
+/* ---- the other signals: SIGUSR1, SIGHUP, SIGCHLD, SIGWINCH ... ---------------------------- */
+
+static volatile sig_atomic_t other_count;
+
+static void count_other(int sig)
+{
+    other_count++;
+    last_signal = sig;
+}
+
+/* POSIX: a handler installed with signal() runs when raise() or kill() of the process itself
+ * sends the signal; SIG_IGN discards it. winpipe keeps these dispositions for the signals the C
+ * runtime does not know. */
+static void other_signals_run_their_handlers_on_raise_and_kill_of_self(void **state)
+{
+    static const int sigs[] = { SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD, SIGCONT, SIGURG,
+                                SIGWINCH };
+    (void)state;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        int sig = sigs[i];
+        other_count = 0;
+        assert_true(signal(sig, count_other) == SIG_DFL);
+        assert_rc(raise(sig), 0);
+        assert_int_equal(other_count, 1);
+        assert_int_equal(last_signal, sig);
+        assert_rc(kill(getpid(), sig), 0);
+        assert_int_equal(other_count, 2);
+        assert_true(signal(sig, SIG_IGN) == count_other);
+        assert_rc(raise(sig), 0);
+        assert_rc(kill(getpid(), sig), 0);
+        assert_int_equal(other_count, 2);
+        assert_true(signal(sig, SIG_DFL) == SIG_IGN);
+    }
+}
+
+/* POSIX: the default action of SIGCHLD, SIGCONT, SIGURG and SIGWINCH does nothing. */
+static void raise_of_signals_ignored_by_default_does_nothing(void **state)
+{
+    static const int sigs[] = { SIGCHLD, SIGCONT, SIGURG, SIGWINCH };
+    (void)state;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        assert_true(signal(sigs[i], SIG_DFL) == SIG_DFL);
+        assert_rc(raise(sigs[i]), 0);
+        assert_rc(kill(getpid(), sigs[i]), 0);
+    }
+}
+
+/* POSIX: SIGKILL and SIGSTOP cannot be caught or ignored; numbers outside 1..64 are no signal. */
+static void signal_refuses_sigkill_sigstop_and_bad_numbers(void **state)
+{
+    static const int bad[] = { SIGKILL, SIGSTOP, 0, -1, 65 };
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        errno = 0;
+        assert_true(signal(bad[i], count_other) == SIG_ERR);
+        assert_int_equal(errno, EINVAL);
+        errno = 0;
+        assert_true(signal(bad[i], SIG_IGN) == SIG_ERR);
+        assert_int_equal(errno, EINVAL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +295,9 @@ int main(void)
         SIG_TEST(signal_returns_the_previous_sigpipe_disposition),
         SIG_TEST(raise_sigpipe_calls_the_handler_once),
         SIG_TEST(raise_ignored_sigpipe_returns_0),
+        SIG_TEST(other_signals_run_their_handlers_on_raise_and_kill_of_self),
+        SIG_TEST(raise_of_signals_ignored_by_default_does_nothing),
+        SIG_TEST(signal_refuses_sigkill_sigstop_and_bad_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, wp_group_restore_sigpipe);
 }
