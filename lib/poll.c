@@ -64,12 +64,17 @@ static VOID CALLBACK wp_poll__post(PVOID arg, BOOLEAN timed_out)
     PostQueuedCompletionStatus(wp_port, 0, 0, NULL);
 }
 
-/* Has h's signalled state posted to the port, once, for the rest of this call. */
-static void wp_poll__bridge(struct wp_pollent *e, HANDLE h)
+/* Has h's signalled state posted to the port, once, for the rest of this call. 0: the system
+ * refused the wait, and nothing will post for h. */
+static int wp_poll__bridge(struct wp_pollent *e, HANDLE h)
 {
-    if (!e->wait)
-        RegisterWaitForSingleObject(&e->wait, h, wp_poll__post, NULL, INFINITE,
-                                    WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD);
+    if (!e->wait
+        && !RegisterWaitForSingleObject(&e->wait, h, wp_poll__post, NULL, INFINITE,
+                                        WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
+        e->wait = NULL;
+        return 0;
+    }
+    return 1;
 }
 
 static void wp_poll__unbridge(struct wp_pollent *e)
@@ -381,14 +386,17 @@ static void wp_poll__sleep_events(struct wp_pollent *ents, nfds_t n, DWORD ms)
         Sleep(ms); /* nothing to wait for: POSIX makes poll a plain sleep */
 }
 
-/* Port mode: wakes that post no packet of their own are bridged, afresh after every check. */
-static void wp_poll__bridge_all(struct wp_pollent *ents, nfds_t n)
+/* Port mode: wakes that post no packet of their own are bridged, afresh after every check.
+ * Returns 0 if one could not be: that fd must be looked at again soon. */
+static int wp_poll__bridge_all(struct wp_pollent *ents, nfds_t n)
 {
+    int all = 1;
     for (nfds_t i = 0; i < n; i++) {
         wp_poll__unbridge(&ents[i]);
         if (ents[i].wake)
-            wp_poll__bridge(&ents[i], ents[i].wake);
+            all &= wp_poll__bridge(&ents[i], ents[i].wake);
     }
+    return all;
 }
 
 static unsigned long long wp_poll__now_us(void)
@@ -461,7 +469,8 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
         if (unarmed && ms > WP_POLL_UNARMED_MS)
             ms = WP_POLL_UNARMED_MS;
         if (port) {
-            wp_poll__bridge_all(ents, n);
+            if (!wp_poll__bridge_all(ents, n) && ms > WP_POLL_UNARMED_MS)
+                ms = WP_POLL_UNARMED_MS;
             wp_poll__sleep(seen, ms);
         } else {
             wp_poll__sleep_events(ents, n, ms);

@@ -74,28 +74,33 @@ static DWORD wp_spawn__pipe_size(HANDLE server)
     return info.in_quota;
 }
 
-/* Points parent fd f at a copy of h (same FD_CLOEXEC), keeping its number: the CRT can only
- * change an fd's handle through _dup2. Table lock held. */
-static int wp_spawn__rebind(int f, HANDLE h, struct wp_ofd *ofd)
+/* A temporary fd on a copy of h, for wp_spawn__rebind: made for every parent fd before any is
+ * changed, so that running out of handles or fds leaves the pair as it was. */
+static int wp_spawn__rebind_prepare(HANDLE h)
 {
-    DWORD info = 0;
     HANDLE nh;
-    GetHandleInformation(wp_crt_handle(f), &info);
     if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &nh, 0, FALSE,
                          DUPLICATE_SAME_ACCESS))
         return wp_last_error();
     int tmp = wp_crt_open_handle(nh, _O_BINARY | _O_NOINHERIT);
-    if (tmp < 0) {
+    if (tmp < 0)
         CloseHandle(nh);
-        return tmp;
-    }
+    return tmp;
+}
+
+/* Points parent fd f at tmp's handle (same FD_CLOEXEC), keeping its number: the CRT can only
+ * change an fd's handle through _dup2. Table lock held. */
+static void wp_spawn__rebind(int f, int tmp, struct wp_ofd *ofd)
+{
+    DWORD info = 0;
+    GetHandleInformation(wp_crt_handle(f), &info);
     int r = wp_crt_dup2(tmp, f);
     wp_crt_close(tmp);
     if (r < 0)
-        return r;
+        return; /* only out of memory: f's C runtime handle stays the old pipe's, which a child
+                 * spawned later would get instead of this description's pipe */
     SetHandleInformation(wp_crt_handle(f), HANDLE_FLAG_INHERIT, info & HANDLE_FLAG_INHERIT);
     wp_fd_bind_locked(f, wp_crt_handle(f), ofd);
-    return 0;
 }
 
 /* The common case pipe2 → adddup2 onto the child's fd → close in the parent: an ordinary child
@@ -111,14 +116,38 @@ static void wp_spawn__swap_pair(struct wp_ofd *e, struct wp_ofd *p, int *parent_
         return;
     e_h = e_reads ? srv : cli;
     p_h = e_reads ? cli : srv;
-    for (int i = 0; i < n; i++) {
+    int *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    int ok = tmp != NULL, filled = 0;
+    for (; ok && filled < n; filled++) {
         struct wp_ofd *o;
-        if (wp_fd_get_locked(parent_fds[i], &o) < 0)
+        tmp[filled] = -1;
+        if (wp_fd_get_locked(parent_fds[filled], &o) < 0)
             continue;
         if (o == e || o == p)
-            wp_spawn__rebind(parent_fds[i], o == e ? e_h : p_h, o);
+            ok = (tmp[filled] = wp_spawn__rebind_prepare(o == e ? e_h : p_h)) >= 0;
         wp_ofd_unref(o);
     }
+    if (!ok) { /* no swap: the child gets the overlapped end, as when the pair is not pristine */
+        for (int i = 0; i < filled; i++)
+            if (tmp[i] >= 0)
+                wp_crt_close(tmp[i]);
+        free(tmp);
+        CloseHandle(srv);
+        CloseHandle(cli);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        struct wp_ofd *o;
+        if (tmp[i] < 0)
+            continue;
+        if (wp_fd_get_locked(parent_fds[i], &o) < 0) {
+            wp_crt_close(tmp[i]);
+            continue;
+        }
+        wp_spawn__rebind(parent_fds[i], tmp[i], o);
+        wp_ofd_unref(o);
+    }
+    free(tmp);
     CloseHandle(e->h);
     CloseHandle(p->h);
     e->h = e_h;
