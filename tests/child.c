@@ -29,6 +29,11 @@
  *                              would, and exits with its exit code (100 + the signal if one ended
  *                              it). Natively: SIGINT to PROG. Windows: PROG runs in a console of
  *                              its own without a window and gets CTRL_C_EVENT through it.
+ *   child closed-stderr PATH   calls winpipe's close(-1), closes fd 2 (its handle goes too),
+ *                              opens PATH until a handle gets the old standard error's value
+ *                              (Windows; exit 6 if none does), writes "data" to it, calls
+ *                              close(-1) again (which WINPIPE_TRACE=1 would trace to standard
+ *                              error) and exits 0. PATH must hold exactly "data" afterwards.
  *
  * All output is binary. On Windows the child uses the C runtime's own _read/_write and
  * _get_osfhandle, as an ordinary program not linked with winpipe would (only `sigpipe` goes
@@ -402,6 +407,43 @@ static int child_interrupt(char **argv)
 }
 #endif
 
+/* A handle value freed by closing fd 2 is soon reused: by the file here (opened without an fd,
+ * so that fd 2 stays closed), which nothing traced to standard error may reach. */
+static int child_closed_stderr(const char *path)
+{
+    (void)close(-1); /* a first call, traced while standard error is still open */
+#ifdef _WIN32
+    /* Opened until one gets the old value (Windows hands out freed values again soon); the
+     * file stays open under every other value too, so that only it can be written through. */
+    HANDLE old = GetStdHandle(STD_ERROR_HANDLE), h = INVALID_HANDLE_VALUE;
+    DWORD done;
+    close(2);
+    for (int i = 0; i < 256 && h != old; i++) {
+        h = CreateFileA(path, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                        i ? OPEN_EXISTING : CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (h == INVALID_HANDLE_VALUE)
+            return 3;
+    }
+    if (h != old)
+        return 6; /* the old value never came back: nothing to show */
+    if (!WriteFile(h, "data", 4, &done, NULL) || done != 4)
+        return 3;
+#else
+    close(2);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite("data", 1, 4, f) != 4 || fflush(f) != 0)
+        return 3;
+#endif
+    errno = 0;
+    if (close(-1) != -1 || errno != EBADF)
+        return 4;
+#ifdef _WIN32
+    return CloseHandle(h) ? 0 : 5;
+#else
+    return fclose(f) == 0 ? 0 : 5;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -455,6 +497,8 @@ int main(int argc, char **argv)
         return child_sigpipe();
     if (strcmp(cmd, "nbwrite") == 0 && argc > 2)
         return child_nbwrite(atol(argv[2]));
+    if (strcmp(cmd, "closed-stderr") == 0 && argc > 2)
+        return child_closed_stderr(argv[2]);
     if (strcmp(cmd, "lines") == 0 && argc > 3)
         return child_lines(atol(argv[2]), atol(argv[3]), argc > 4 ? argv[4] : "1",
                            argc > 5 ? strtoul(argv[5], NULL, 0) : 0);

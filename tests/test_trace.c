@@ -181,6 +181,35 @@ static void trace_1_writes_to_standard_error(void **state)
 #endif
 }
 
+/* After close(2) the old standard error handle's value may name another object (here a file
+ * the child creates next): the trace must not write into it. */
+static void trace_1_after_close_of_fd_2_writes_into_no_reused_handle(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    char path[MAX_PATH], dir[MAX_PATH], buf[256], *args[] = { "closed-stderr", path, NULL };
+    FILE *f;
+    size_t n;
+    pid_t pid;
+    GetTempPathA(sizeof dir, dir);
+    snprintf(path, sizeof path, "%swinpipe-trace-reuse-%lu.bin", dir, GetCurrentProcessId());
+    assert_int_equal(_putenv("WINPIPE_TRACE=1"), 0);
+    pid = su_spawn(NULL, NULL, args);
+    snprintf(buf, sizeof buf, "WINPIPE_TRACE=%s", trace_path);
+    assert_int_equal(_putenv(buf), 0);
+    assert_int_equal(su_reap(pid), 0); /* 6 << 8: the old handle value never came back */
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    DeleteFileA(path);
+    buf[n] = 0;
+    assert_string_equal(buf, "data");
+#else
+    skip(); /* Windows-only: WINPIPE_TRACE is winpipe's */
+#endif
+}
+
 static void trace_0_writes_nothing(void **state)
 {
     (void)state;
@@ -199,6 +228,7 @@ int main(void)
         cmocka_unit_test(calls_are_traced_with_result_and_errno_kept),
         cmocka_unit_test(spawn_waitpid_and_kill_are_traced),
         cmocka_unit_test(trace_1_writes_to_standard_error),
+        cmocka_unit_test(trace_1_after_close_of_fd_2_writes_into_no_reused_handle),
         cmocka_unit_test(trace_0_writes_nothing),
     };
 #ifdef _WIN32
