@@ -360,16 +360,7 @@ static void kill_a_zombie_changes_nothing(void **state)
 }
 
 /* Signals whose default action is to continue or to ignore (Linux's numbers, which winpipe's
- * kill speaks) leave a running child running. */
-#ifndef SIGCONT
-#define SIGCONT 18
-#endif
-#ifndef SIGURG
-#define SIGURG 23
-#endif
-#ifndef SIGWINCH
-#define SIGWINCH 28
-#endif
+ * kill speaks and its <signal.h> defines) leave a running child running. */
 static void kill_with_a_signal_ignored_by_default_leaves_the_child_running(void **state)
 {
     static const int sigs[] = { SIGCONT, SIGURG, SIGWINCH, SIGCHLD };
@@ -394,8 +385,8 @@ static void kill_with_a_stop_signal_is_einval(void **state)
     int st;
     (void)state;
     pid_t pid = start("sleep", "30000");
-    assert_errno(kill(pid, 19), EINVAL);
-    assert_errno(kill(pid, 20), EINVAL);
+    assert_errno(kill(pid, SIGSTOP), EINVAL);
+    assert_errno(kill(pid, SIGTSTP), EINVAL);
     assert_rc(waitpid(pid, &st, WNOHANG), 0);
     assert_ok(kill(pid, SIGKILL));
     su_reap(pid);
