@@ -17,6 +17,15 @@
 #include <dirent.h>
 #endif
 
+/* Unbuffered output for every test program that links this helper: a test process that dies
+ * (a crash in another thread, TerminateProcess) still leaves each cmocka line it printed in its
+ * log, which names the test that was running. */
+__attribute__((constructor)) static void wp_unbuffered_output(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    setvbuf(stderr, NULL, _IONBF, 0);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Watchdog                                                                                   */
 
