@@ -278,8 +278,34 @@ void wp_read_exact(int rfd, void *buf, size_t n)
     }
 }
 
+void wp_write_byte(int fd, unsigned char c)
+{
+    assert_rc(write(fd, &c, 1), 1);
+}
+
+unsigned char wp_read_byte(int fd)
+{
+    unsigned char c = 0;
+    assert_rc(read(fd, &c, 1), 1);
+    return c;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Time                                                                                       */
+
+double wp_now_ms(void)
+{
+#ifdef _WIN32
+    LARGE_INTEGER f, c;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&c);
+    return (double)c.QuadPart * 1000.0 / (double)f.QuadPart;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+#endif
+}
 
 void wp_sleep_ms(unsigned ms)
 {

@@ -127,6 +127,12 @@ size_t wp_drain(int rfd, uint64_t off, int *eof);
 /* Reads exactly n bytes (blocking fd), looping over short reads; fails the test on error/EOF. */
 void wp_read_exact(int rfd, void *buf, size_t n);
 
+/* Writes / reads exactly one byte, failing the test otherwise. */
+void wp_write_byte(int fd, unsigned char c);
+unsigned char wp_read_byte(int fd);
+
+/* A monotonic clock, in milliseconds. */
+double wp_now_ms(void);
 /* Sleeps for ms milliseconds. */
 void wp_sleep_ms(unsigned ms);
 /* A tiny back-off for retry loops (sched_yield or a few microseconds). */

@@ -35,20 +35,6 @@
 
 /* ---- time -------------------------------------------------------------------------------- */
 
-static double now_ms(void)
-{
-#ifdef _WIN32
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart * 1000.0 / (double)f.QuadPart;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-#endif
-}
-
 /* CPU time (user + system) this process has used, in ms. */
 static double cpu_ms(void)
 {
@@ -84,13 +70,13 @@ struct poller {
 static void *poller_main(void *arg)
 {
     struct poller *p = arg;
-    double t0 = now_ms();
+    double t0 = wp_now_ms();
     int rc, e;
     errno = 0;
     rc = poll(p->fds, p->n, p->timeout);
     e = errno;
     pthread_mutex_lock(&p->mu);
-    p->elapsed_ms = now_ms() - t0;
+    p->elapsed_ms = wp_now_ms() - t0;
     p->rc = rc;
     p->err = e;
     p->done = 1;
@@ -130,11 +116,11 @@ static int poller_done(struct poller *p)
 static int poller_end(struct poller *p, struct pollfd *fds, double *elapsed_ms)
 {
     double limit = HANG_MS + (p->timeout > 0 ? p->timeout : 0);
-    double t0 = now_ms();
+    double t0 = wp_now_ms();
     int rc;
     nfds_t i;
     while (!poller_done(p)) {
-        if (now_ms() - t0 > limit)
+        if (wp_now_ms() - t0 > limit)
             fail_msg("poll(nfds %lu, timeout %d) in a thread did not return within %.0f ms",
                      (unsigned long)p->n, p->timeout, limit);
         wp_sleep_ms(2);
@@ -290,18 +276,6 @@ static short poll1(int fd, short events)
                      (unsigned)(unsigned short)(expected));                                    \
     } while (0)
 
-static void write_byte(int fd, unsigned char c)
-{
-    assert_rc(write(fd, &c, 1), 1);
-}
-
-static unsigned char read_byte(int fd)
-{
-    unsigned char c = 0;
-    assert_rc(read(fd, &c, 1), 1);
-    return c;
-}
-
 /* ---- sockets (sock_util.h): the pair, and shutdown(SHUT_WR) on an fd ------------------------ */
 
 #ifdef _WIN32
@@ -347,7 +321,7 @@ static void read_end_after_write_is_exactly_pollin(void **state)
     (void)state;
     wp_pipe(fds, 0);
     assert_revents(fds[0], POLLIN, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     assert_revents(fds[0], POLLIN, POLLIN);
     wp_close_pipe(fds);
 }
@@ -357,7 +331,7 @@ static void read_end_written_before_its_first_poll_is_exactly_pollin(void **stat
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     assert_revents(fds[0], POLLIN, POLLIN);
     wp_close_pipe(fds);
 }
@@ -369,11 +343,11 @@ static void read_end_keeps_pollin_while_data_remains_and_loses_it_when_drained(v
     wp_pipe(fds, 0);
     assert_rc(write(fds[1], "xy", 2), 2);
     assert_revents(fds[0], POLLIN, POLLIN);
-    assert_int_equal(read_byte(fds[0]), 'x');
+    assert_int_equal(wp_read_byte(fds[0]), 'x');
     assert_revents(fds[0], POLLIN, POLLIN);
-    assert_int_equal(read_byte(fds[0]), 'y');
+    assert_int_equal(wp_read_byte(fds[0]), 'y');
     assert_revents(fds[0], POLLIN, 0);
-    write_byte(fds[1], 'z');
+    wp_write_byte(fds[1], 'z');
     assert_revents(fds[0], POLLIN, POLLIN);
     wp_close_pipe(fds);
 }
@@ -384,7 +358,7 @@ static void read_end_with_pollin_pollout_requested_gives_only_pollin(void **stat
     (void)state;
     wp_pipe(fds, 0);
     assert_revents(fds[0], POLLIN | POLLOUT, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     assert_revents(fds[0], POLLIN | POLLOUT, POLLIN);
     wp_close_pipe(fds);
 }
@@ -394,7 +368,7 @@ static void read_end_with_pollrdnorm_requested_gives_pollrdnorm(void **state)
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     assert_revents(fds[0], POLLRDNORM, POLLRDNORM);
     assert_revents(fds[0], POLLIN | POLLPRI, POLLIN);
     wp_close_pipe(fds);
@@ -417,7 +391,7 @@ static void write_end_with_only_pollin_requested_gives_0(void **state)
     (void)state;
     wp_pipe(fds, 0);
     assert_revents(fds[1], POLLIN, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     assert_revents(fds[1], POLLIN, 0);
     wp_close_pipe(fds);
 }
@@ -439,7 +413,7 @@ static void read_end_with_data_after_writer_closed_is_pollin_pollhup(void **stat
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     wp_close(fds[1]);
     assert_revents(fds[0], POLLIN, POLLIN | POLLHUP);
     wp_close(fds[0]);
@@ -453,7 +427,7 @@ static void pollhup_and_pollerr_wait_for_the_last_dup_of_the_other_end(void **st
     int fds[2], wdup, rdup;
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     wdup = dup(fds[1]);
     assert_true(wdup >= 0);
     wp_close(fds[1]);
@@ -477,9 +451,9 @@ static void read_end_drained_after_writer_closed_is_pollhup_only(void **state)
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     wp_close(fds[1]);
-    assert_int_equal(read_byte(fds[0]), 'a');
+    assert_int_equal(wp_read_byte(fds[0]), 'a');
     assert_revents(fds[0], POLLIN, POLLHUP);
     assert_revents(fds[0], POLLIN | POLLOUT, POLLHUP);
     assert_rc(read(fds[0], fds, 1), 0);
@@ -503,12 +477,12 @@ static void read_end_after_writer_closed_gives_pollhup_even_with_events_0(void *
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     assert_revents(fds[0], 0, 0);
     wp_close(fds[1]);
     /* Linux: POLLHUP is reported whether requested or not, with data left or drained. */
     assert_revents(fds[0], 0, POLLHUP);
-    assert_int_equal(read_byte(fds[0]), 'a');
+    assert_int_equal(wp_read_byte(fds[0]), 'a');
     assert_revents(fds[0], 0, POLLHUP);
     wp_close(fds[0]);
 }
@@ -626,7 +600,7 @@ static void dup_of_read_end_reports_the_same_pollin(void **state)
     d = dup(fds[0]);
     assert_true(d >= 0);
     assert_revents(d, POLLIN, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     assert_revents(d, POLLIN, POLLIN);
     assert_revents(fds[0], POLLIN, POLLIN);
     wp_close(d);
@@ -639,7 +613,7 @@ static void same_fd_twice_in_one_call_is_reported_and_counted_twice(void **state
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     p[0].fd = p[1].fd = fds[0];
     p[0].events = POLLIN;
     p[1].events = POLLIN | POLLOUT;
@@ -657,7 +631,7 @@ static void poll_counts_ready_fds_not_bits(void **state)
     (void)state;
     wp_pipe(a, 0);
     wp_pipe(b, 0);
-    write_byte(a[1], 'a');
+    wp_write_byte(a[1], 'a');
     p[0].fd = a[0]; p[0].events = POLLIN;  /* ready */
     p[1].fd = b[0]; p[1].events = POLLIN;  /* not ready */
     p[2].fd = a[1]; p[2].events = POLLOUT; /* ready */
@@ -681,19 +655,19 @@ static void poll_minus1_on_empty_pipe_wakes_when_another_thread_writes(void **st
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    t0 = now_ms();
+    t0 = wp_now_ms();
     w.byte = 'w';
     act_start(&w, ACT_WRITE, fds[1], 200);
     p.fd = fds[0];
     p.events = POLLIN;
     p.revents = 0;
     assert_poll(run_poll(&p, 1, -1, NULL), 1, &p, 1);
-    el = now_ms() - t0;
+    el = wp_now_ms() - t0;
     assert_int_equal(p.revents, POLLIN);
     if (el < 150)
         fail_msg("poll(-1) returned after %.1f ms, before the write at 200 ms", el);
     act_join(&w);
-    assert_int_equal(read_byte(fds[0]), 'w');
+    assert_int_equal(wp_read_byte(fds[0]), 'w');
     wp_close_pipe(fds);
 }
 
@@ -715,7 +689,7 @@ static void poll_minus1_wakes_when_a_write_follows_a_nonblocking_read_that_got_e
     assert_poll(run_poll(&p, 1, -1, NULL), 1, &p, 1);
     assert_int_equal(p.revents, POLLIN);
     act_join(&w);
-    assert_int_equal(read_byte(fds[0]), 'e');
+    assert_int_equal(wp_read_byte(fds[0]), 'e');
     wp_close_pipe(fds);
 }
 
@@ -886,7 +860,7 @@ static void negative_fd_gets_revents_0_and_is_not_counted(void **state)
     int fds[2];
     (void)state;
     wp_pipe(fds, 0);
-    write_byte(fds[1], 'a');
+    wp_write_byte(fds[1], 'a');
     p[0].fd = -1;      p[0].events = POLLIN | POLLOUT; p[0].revents = 0x5a5a;
     p[1].fd = fds[0];  p[1].events = POLLIN;           p[1].revents = 0x5a5a;
     p[2].fd = -12345;  p[2].events = POLLIN;           p[2].revents = 0x5a5a;
@@ -1080,7 +1054,7 @@ static void poll_over_many_read_ends_reports_exactly_the_one_with_data(void **st
     many_read_ends(p);
     assert_poll(poll(p, MANY, 0), 0, p, MANY);
     k = rand() % MANY;
-    write_byte(many_p[k][1], 'k');
+    wp_write_byte(many_p[k][1], 'k');
     many_read_ends(p);
     assert_poll(poll(p, MANY, 0), 1, p, MANY);
     assert_only(p, MANY, k, POLLIN);
@@ -1099,11 +1073,11 @@ static void poll_minus1_over_many_read_ends_wakes_for_the_one_written_later(void
         return;
     }
     k = rand() % MANY;
-    write_byte(many_p[k][1], 'k');
+    wp_write_byte(many_p[k][1], 'k');
     many_read_ends(p);
     assert_poll(run_poll(p, MANY, -1, NULL), 1, p, MANY);
     assert_only(p, MANY, k, POLLIN);
-    assert_int_equal(read_byte(many_p[k][0]), 'k');
+    assert_int_equal(wp_read_byte(many_p[k][0]), 'k');
     do
         j = rand() % MANY;
     while (j == k);
@@ -1163,13 +1137,13 @@ static void two_threads_polling_different_pipes_each_wake_for_their_own(void **s
     ta = poller_start(&pa, 1, -1);
     tb = poller_start(&pb, 1, -1);
     wp_sleep_ms(100);
-    write_byte(a[1], 'a');
+    wp_write_byte(a[1], 'a');
     assert_rc(poller_end(ta, &pa, NULL), 1);
     assert_int_equal(pa.revents, POLLIN);
     wp_sleep_ms(100);
     if (poller_done(tb))
         fail_msg("the thread polling pipe b returned although only pipe a was written");
-    write_byte(b[1], 'b');
+    wp_write_byte(b[1], 'b');
     assert_rc(poller_end(tb, &pb, NULL), 1);
     assert_int_equal(pb.revents, POLLIN);
     wp_close_pipe(a);
@@ -1188,12 +1162,12 @@ static void two_threads_polling_the_same_pipe_both_wake(void **state)
         ta = poller_start(&pa, 1, -1);
         tb = poller_start(&pb, 1, -1);
         wp_sleep_ms(round == 0 ? 100 : (unsigned)(round % 4) * 5);
-        write_byte(fds[1], 's');
+        wp_write_byte(fds[1], 's');
         assert_rc(poller_end(ta, &pa, NULL), 1);
         assert_rc(poller_end(tb, &pb, NULL), 1);
         assert_int_equal(pa.revents, POLLIN);
         assert_int_equal(pb.revents, POLLIN);
-        assert_int_equal(read_byte(fds[0]), 's');
+        assert_int_equal(wp_read_byte(fds[0]), 's');
     }
     wp_close_pipe(fds);
 }
@@ -1231,7 +1205,7 @@ static void closing_one_polled_fd_does_not_stop_poll_minus1_waking_for_another(v
     wp_sleep_ms(100);
     wp_close(a[0]);
     wp_sleep_ms(100);
-    write_byte(b[1], 'b');
+    wp_write_byte(b[1], 'b');
     rc = poller_end(t, p, NULL);
     assert_int_equal(p[1].revents, POLLIN);
     /* Linux: POLLNVAL for the closed one once the call re-checks it (rc 2); 0 is accepted. */
@@ -1296,7 +1270,7 @@ static void pingpong_2000_round_trips_with_poll_before_each_read_deliver_exact_b
         struct pollfd p = { back[0], POLLIN, 0 };
         unsigned char c = wp_pattern((uint64_t)i), r = 0;
         int rc;
-        write_byte(to[1], c);
+        wp_write_byte(to[1], c);
         rc = poll(&p, 1, -1);
         if (rc != 1 || p.revents != POLLIN)
             snprintf(fail, sizeof fail, "main round %d: poll returned %d, revents 0x%x", i, rc,
@@ -1339,13 +1313,13 @@ static void socket_is_pollin_after_peer_sends(void **state)
     int s[2];
     (void)state;
     sk_tcp_pair(s);
-    write_byte(s[1], 'q');
+    wp_write_byte(s[1], 'q');
     p.fd = s[0];
     p.events = POLLIN;
     assert_poll(run_poll(&p, 1, -1, NULL), 1, &p, 1); /* loopback delivery may take a moment */
     assert_int_equal(p.revents, POLLIN);
     assert_revents(s[0], POLLIN | POLLOUT, POLLIN | POLLOUT);
-    assert_int_equal(read_byte(s[0]), 'q');
+    assert_int_equal(wp_read_byte(s[0]), 'q');
     assert_revents(s[0], POLLIN, 0);
     wp_close(s[0]);
     wp_close(s[1]);
@@ -1368,7 +1342,7 @@ static void socket_poll_minus1_wakes_when_peer_sends_later(void **state)
     assert_int_equal(p.revents, POLLIN);
     if (el < 150.0)
         fail_msg("poll(-1) returned after %.1f ms, before the send at 200 ms", el);
-    assert_int_equal(read_byte(s[0]), 'l');
+    assert_int_equal(wp_read_byte(s[0]), 'l');
     wp_close(s[0]);
     wp_close(s[1]);
 }
@@ -1416,14 +1390,14 @@ static void socket_with_data_after_peer_close_is_pollin_then_reads_data_and_eof(
     int s[2];
     (void)state;
     sk_tcp_pair(s);
-    write_byte(s[1], 'd');
+    wp_write_byte(s[1], 'd');
     wp_close(s[1]);
     p.fd = s[0];
     p.events = POLLIN;
     assert_poll(run_poll(&p, 1, -1, NULL), 1, &p, 1);
     assert_int_equal(p.revents, POLLIN);
     /* The FIN may trail the data: wait until the data is read and EOF is what remains. */
-    assert_int_equal(read_byte(s[0]), 'd');
+    assert_int_equal(wp_read_byte(s[0]), 'd');
     p.revents = 0;
     assert_poll(run_poll(&p, 1, -1, NULL), 1, &p, 1);
     assert_int_equal(p.revents, POLLIN);
@@ -1439,7 +1413,7 @@ static void socket_and_pipe_in_one_call_each_report_their_own(void **state)
     (void)state;
     sk_tcp_pair(s);
     wp_pipe(fds, 0);
-    write_byte(s[1], 's');
+    wp_write_byte(s[1], 's');
     p[0].fd = s[0];   p[0].events = POLLIN;
     assert_poll(run_poll(p, 1, -1, NULL), 1, p, 1);
     p[1].fd = fds[0]; p[1].events = POLLIN;
@@ -1448,9 +1422,9 @@ static void socket_and_pipe_in_one_call_each_report_their_own(void **state)
     assert_int_equal(p[0].revents, POLLIN);
     assert_int_equal(p[1].revents, 0);
     assert_int_equal(p[2].revents, POLLOUT);
-    assert_int_equal(read_byte(s[0]), 's');
+    assert_int_equal(wp_read_byte(s[0]), 's');
     p[2].events = 0;
-    write_byte(fds[1], 'p');
+    wp_write_byte(fds[1], 'p');
     assert_poll(poll(p, 3, 0), 1, p, 3);
     assert_int_equal(p[0].revents, 0);
     assert_int_equal(p[1].revents, POLLIN);
@@ -1480,9 +1454,9 @@ static void win_synchronous_createpipe_ends_report_pollin_and_pollhup(void **sta
     assert_true(rfd >= 0 && wfd >= 0);
     assert_revents(rfd, POLLIN, 0);
     assert_revents(wfd, POLLOUT, POLLOUT);
-    write_byte(wfd, 'a');
+    wp_write_byte(wfd, 'a');
     assert_revents(rfd, POLLIN, POLLIN);
-    assert_int_equal(read_byte(rfd), 'a');
+    assert_int_equal(wp_read_byte(rfd), 'a');
     assert_revents(rfd, POLLIN, 0);
     wr.byte = 'b';
     act_start(&wr, ACT_WRITE, wfd, 200);
@@ -1493,7 +1467,7 @@ static void win_synchronous_createpipe_ends_report_pollin_and_pollhup(void **sta
     assert_int_equal(p.revents, POLLIN);
     if (el < 150.0)
         fail_msg("poll(-1) returned after %.1f ms, before the write at 200 ms", el);
-    assert_int_equal(read_byte(rfd), 'b');
+    assert_int_equal(wp_read_byte(rfd), 'b');
     wp_close(wfd);
     assert_revents(rfd, POLLIN, POLLHUP);
     wp_close(rfd);
@@ -1663,10 +1637,10 @@ static void native_unix_socketpair_is_pollin_after_send(void **state)
     (void)state;
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
     assert_revents(s[0], POLLIN | POLLOUT, POLLOUT);
-    write_byte(s[1], 'u');
+    wp_write_byte(s[1], 'u');
     assert_revents(s[0], POLLIN | POLLOUT, POLLIN | POLLOUT);
     wp_close(s[1]);
-    assert_int_equal(read_byte(s[0]), 'u');
+    assert_int_equal(wp_read_byte(s[0]), 'u');
     wp_close(s[0]);
 #else
     (void)state;

@@ -27,32 +27,6 @@
 /* A select() that should return but does not is failed after this long (plus its time-out). */
 #define HANG_MS 10000.0
 
-static double now_ms(void)
-{
-#ifdef _WIN32
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart * 1000.0 / (double)f.QuadPart;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-#endif
-}
-
-static void write_byte(int fd, unsigned char c)
-{
-    assert_rc(write(fd, &c, 1), 1);
-}
-
-static unsigned char read_byte(int fd)
-{
-    unsigned char c = 0;
-    assert_rc(read(fd, &c, 1), 1);
-    return c;
-}
-
 /* ---- select() in a thread, with a deadline ---------------------------------------------- */
 
 struct selector {
@@ -69,14 +43,14 @@ struct selector {
 static void *selector_main(void *arg)
 {
     struct selector *s = arg;
-    double t0 = now_ms();
+    double t0 = wp_now_ms();
     int rc, e;
     errno = 0;
     rc = select(s->nfds, s->has_r ? &s->r : NULL, s->has_w ? &s->w : NULL,
                 s->has_e ? &s->e : NULL, s->has_tv ? &s->tv : NULL);
     e = errno;
     pthread_mutex_lock(&s->mu);
-    s->elapsed_ms = now_ms() - t0;
+    s->elapsed_ms = wp_now_ms() - t0;
     s->rc = rc;
     s->err = e;
     s->done = 1;
@@ -104,12 +78,12 @@ static int run_select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval 
     }
     pthread_mutex_init(&s->mu, NULL);
     assert_int_equal(pthread_create(&s->th, NULL, selector_main, s), 0);
-    t0 = now_ms();
+    t0 = wp_now_ms();
     while (!done) {
         pthread_mutex_lock(&s->mu);
         done = s->done;
         pthread_mutex_unlock(&s->mu);
-        if (!done && now_ms() - t0 > limit)
+        if (!done && wp_now_ms() - t0 > limit)
             fail_msg("select(nfds %d) in a thread did not return within %.0f ms", nfds, limit);
         if (!done)
             wp_sleep_ms(2);
@@ -236,7 +210,7 @@ static void read_end_is_in_the_readable_set_after_write(void **state)
     int p[2];
     (void)state;
     wp_pipe(p, 0);
-    write_byte(p[1], 'a');
+    wp_write_byte(p[1], 'a');
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     assert_rc(select(p[0] + 1, &r, NULL, NULL, &tv), 1);
@@ -266,7 +240,7 @@ static void select_returns_the_number_of_bits_set_across_all_sets(void **state)
     (void)state;
     wp_pipe(a, 0);
     wp_pipe(b, 0);
-    write_byte(a[1], 'a');
+    wp_write_byte(a[1], 'a');
     FD_ZERO(&r);
     FD_ZERO(&w);
     FD_SET(a[0], &r); /* ready */
@@ -289,7 +263,7 @@ static void read_end_stays_out_of_the_writable_set_and_write_end_out_of_the_read
     int p[2];
     (void)state;
     wp_pipe(p, 0);
-    write_byte(p[1], 'a');
+    wp_write_byte(p[1], 'a');
     FD_ZERO(&r);
     FD_ZERO(&w);
     FD_SET(p[1], &r);
@@ -307,7 +281,7 @@ static void pipe_is_never_in_the_exception_set(void **state)
     int p[2];
     (void)state;
     wp_pipe(p, 0);
-    write_byte(p[1], 'a');
+    wp_write_byte(p[1], 'a');
     FD_ZERO(&r);
     FD_ZERO(&e);
     FD_SET(p[0], &r);
@@ -378,7 +352,7 @@ static void fd_numbers_above_64_work(void **state)
         wp_pipe(p[i], 0);
     top = p[59][0];
     assert_true(top > 64);
-    write_byte(p[59][1], 't');
+    wp_write_byte(p[59][1], 't');
     FD_ZERO(&r);
     for (i = 0; i < 60; i++)
         FD_SET(p[i][0], &r);
@@ -440,7 +414,7 @@ static void early_return_leaves_the_unslept_time_in_timeout(void **state)
     int p[2];
     (void)state;
     wp_pipe(p, 0);
-    write_byte(p[1], 'a');
+    wp_write_byte(p[1], 'a');
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     assert_rc(run_select(p[0] + 1, &r, NULL, NULL, &tv, NULL), 1);
@@ -458,17 +432,17 @@ static void null_timeout_sleeps_until_another_thread_writes(void **state)
     int p[2];
     (void)state;
     wp_pipe(p, 0);
-    t0 = now_ms();
+    t0 = wp_now_ms();
     later_start(&w, p[1], 200, 0);
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     assert_rc(run_select(p[0] + 1, &r, NULL, NULL, NULL, NULL), 1);
-    el = now_ms() - t0;
+    el = wp_now_ms() - t0;
     later_join(&w);
     assert_true(FD_ISSET(p[0], &r));
     if (el < 150.0)
         fail_msg("select(NULL timeout) returned after %.1f ms, before the write at 200 ms", el);
-    assert_int_equal(read_byte(p[0]), 'L');
+    assert_int_equal(wp_read_byte(p[0]), 'L');
     wp_close_pipe(p);
 }
 
@@ -499,7 +473,7 @@ static void fds_at_or_above_nfds_are_not_examined(void **state)
     int p[2];
     (void)state;
     wp_pipe(p, 0);
-    write_byte(p[1], 'a');
+    wp_write_byte(p[1], 'a');
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     /* nfds == p[0]: the ready read end is just outside the range. */
@@ -529,7 +503,7 @@ static void closed_fd_fails_with_ebadf_even_when_another_fd_is_ready(void **stat
     int p[2], bad;
     (void)state;
     wp_pipe(p, 0);
-    write_byte(p[1], 'a');
+    wp_write_byte(p[1], 'a');
     bad = wp_lowest_free_fd(p[1] + 1);
     FD_ZERO(&r);
     FD_SET(p[0], &r);
@@ -602,7 +576,7 @@ static void tv_usec_of_a_whole_second_or_more_is_accepted(void **state)
     int p[2];
     (void)state;
     wp_pipe(p, 0);
-    write_byte(p[1], 'a');
+    wp_write_byte(p[1], 'a');
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     tv.tv_sec = 0;
@@ -624,7 +598,7 @@ static void socket_and_pipe_in_one_call_each_reported_in_their_sets(void **state
     sk_tcp_pair(s);
     wp_pipe(p, 0);
     top = max2(max2(s[0], s[1]), max2(p[0], p[1]));
-    write_byte(s[1], 's');
+    wp_write_byte(s[1], 's');
     /* Wait until the byte has crossed the loopback connection. */
     FD_ZERO(&r);
     FD_SET(s[0], &r);
@@ -640,8 +614,8 @@ static void socket_and_pipe_in_one_call_each_reported_in_their_sets(void **state
     assert_false(FD_ISSET(p[0], &r));
     assert_true(FD_ISSET(s[0], &w));
     assert_true(FD_ISSET(p[1], &w));
-    assert_int_equal(read_byte(s[0]), 's');
-    write_byte(p[1], 'p');
+    assert_int_equal(wp_read_byte(s[0]), 's');
+    wp_write_byte(p[1], 'p');
     FD_ZERO(&r);
     FD_SET(s[0], &r);
     FD_SET(p[0], &r);
@@ -669,7 +643,7 @@ static void socket_null_timeout_wakes_when_peer_sends_later(void **state)
     assert_true(FD_ISSET(s[0], &r));
     if (el < 150.0)
         fail_msg("select returned after %.1f ms, before the send at 200 ms", el);
-    assert_int_equal(read_byte(s[0]), 'L');
+    assert_int_equal(wp_read_byte(s[0]), 'L');
     wp_close(s[0]);
     wp_close(s[1]);
 }
