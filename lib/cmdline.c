@@ -94,19 +94,23 @@ static void wp_cmdline__quote_arg(struct wp_buf *b, const char *a)
     wp_cmdline__putc(b, '"', 1);
 }
 
+/* a as it is when plain, else between quotes: what argv[0] and batch arguments both need. */
+static void wp_cmdline__put_maybe_quoted(struct wp_buf *b, const char *a, int plain)
+{
+    if (!plain)
+        wp_cmdline__putc(b, '"', 1);
+    wp_cmdline__put(b, a, strlen(a));
+    if (!plain)
+        wp_cmdline__putc(b, '"', 1);
+}
+
 /* argv[0] is parsed by other rules: up to the next quote if it starts with one, else up to
  * white space, backslashes literal. POSIX allows any argv[0]; one with a quote cannot be said. */
 static int wp_cmdline__quote_arg0(struct wp_buf *b, const char *a)
 {
     if (strchr(a, '"'))
         return -EINVAL;
-    if (*a && !strpbrk(a, " \t\n\v")) {
-        wp_cmdline__put(b, a, strlen(a));
-        return 0;
-    }
-    wp_cmdline__putc(b, '"', 1);
-    wp_cmdline__put(b, a, strlen(a));
-    wp_cmdline__putc(b, '"', 1);
+    wp_cmdline__put_maybe_quoted(b, a, *a && !strpbrk(a, " \t\n\v"));
     return 0;
 }
 
@@ -140,13 +144,7 @@ static int wp_cmdline__batch_arg(struct wp_buf *b, const char *a)
                                 "0123456789_-.:/\\+@~#$";
     if (strpbrk(a, "\"%\r\n"))
         return -EINVAL;
-    if (*a && strspn(a, plain) == strlen(a)) {
-        wp_cmdline__put(b, a, strlen(a));
-        return 0;
-    }
-    wp_cmdline__putc(b, '"', 1);
-    wp_cmdline__put(b, a, strlen(a));
-    wp_cmdline__putc(b, '"', 1);
+    wp_cmdline__put_maybe_quoted(b, a, *a && strspn(a, plain) == strlen(a));
     return 0;
 }
 
