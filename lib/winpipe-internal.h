@@ -1,8 +1,17 @@
-/* winpipe-internal.h: the interfaces between lib/ modules, and the one place that includes
+/* winpipe-internal.h: the interfaces between lib/ rooms, and the one place that includes
  * <windows.h> (with a fixed _WIN32_WINNT). Only lib/ includes this header.
  *
+ * The rooms, each calling only the rooms above it in this list (tools/rooms.sh checks):
+ *   base/  the Win32 floor: errors, the C runtime's fd calls, NT queries, pipe pairs, tracing
+ *   ofd/   the open file description and one file per kind of it, behind struct wp_kind
+ *   fd/    what an fd number means: the table, fcntl/dup/close, pipe()
+ *   proc/  processes: spawn, the child's fd table, wait, kill, signals
+ *   io/    read, write, poll, select
+ * and lib/aliases.c, the POSIX names as real symbols, on top.
+ *
  * Conventions: internal functions return 0 or a count on success and -E… on failure and never
- * touch errno; each public winpipe_ entry sets errno once, through wp_ret(). */
+ * touch errno; each public winpipe_ entry sets errno once, through wp_ret(). A module's functions
+ * carry its file's name (wp_opipe_* in opipe.c); file-static helpers a double underscore. */
 #ifndef WINPIPE_INTERNAL_H
 #define WINPIPE_INTERNAL_H
 
@@ -25,6 +34,10 @@
 #define WP_FD_MAX 8192            /* UCRT's fd limit; msvcrt's is 2048 */
 #define WP_PIPE_SIZE 65536        /* default pipe capacity, as Linux */
 #define WP_WRITE_BEHIND_MAX 65536 /* most a non-blocking write accepts at once */
+#define WP_IO_MAX 0x40000000u     /* most bytes given to one ReadFile/WriteFile */
+
+#define WP_POLLIN_BITS (POLLIN | POLLRDNORM)
+#define WP_POLLOUT_BITS (POLLOUT | POLLWRNORM)
 
 static inline long long wp_ret(long long r)
 {
@@ -35,150 +48,55 @@ static inline long long wp_ret(long long r)
     return r;
 }
 
-/* An OVERLAPPED's event with the low bit set: the completion is never queued to a completion
- * port the handle may be associated with; only the event is signalled. */
-static inline HANDLE wp_ov_event(HANDLE ev) { return (HANDLE)((ULONG_PTR)ev | 1); }
+static inline DWORD wp_clamp(size_t n, DWORD max)
+{
+    return n > max ? max : (DWORD)n;
+}
 
-/* ---- errno.c: the one Win32/NTSTATUS → errno table ---- */
+/* =========================================================================================== */
+/* base/: the Win32 floor. Knows no fd number and no description.                              */
+
+/* ---- base/errno.c: the one Win32/NTSTATUS/Winsock → errno table ---- */
 int wp_errno_from_win32(DWORD err);
 int wp_errno_from_nt(NTSTATUS st);
+int wp_errno_from_wsa(int wsa_err);
+int wp_err_peer_gone(DWORD err); /* a pipe's other end is gone: the one definition */
 static inline int wp_last_error(void) { return -wp_errno_from_win32(GetLastError()); }
 
-/* ---- crt.c: calls into the C runtime that must not trip its invalid-parameter handler ---- */
-HANDLE wp_crt_handle(int fd);   /* INVALID_HANDLE_VALUE for a closed or out-of-range fd */
+/* ---- base/crt.c: C runtime calls that must not trip its invalid-parameter handler ---- */
+HANDLE wp_crt_handle(int fd); /* INVALID_HANDLE_VALUE for a closed or out-of-range fd */
 int wp_crt_close(int fd);
 int wp_crt_dup2(int fd, int fd2);
 int wp_crt_open_handle(HANDLE h, int crt_flags);
 
-/* ---- ofd.c: the open file description, shared by every fd dup'ed from one another ---- */
-enum wp_kind {
-    WP_PIPE_ASYNC, /* an overlapped pipe end: winpipe's own, or one inherited from a winpipe parent */
-    WP_PIPE_SYNC,  /* a synchronous pipe end (inherited from a parent without winpipe) */
-    WP_CONSOLE,
-    WP_FILE,       /* a disk file */
-    WP_CHAR,       /* NUL and other character devices */
-    WP_SOCKET,
-    WP_OTHER
-};
-
-/* IDLE: nothing issued. PENDING: issued, maybe completed (HasOverlappedIoCompleted tells).
- * DONE: completed, result in err (0: success), not yet consumed. */
-enum wp_op_state { WP_OP_IDLE, WP_OP_PENDING, WP_OP_DONE };
-
-/* One overlapped operation that outlives the call that started it. */
-struct wp_op {
-    enum wp_op_state state;
-    OVERLAPPED ov;
-    DWORD err;        /* WP_OP_DONE: the Win32 result */
-    int on_port;      /* issued after the handle joined poll's completion port */
-    DWORD tid;        /* the thread that issued it: its exit would cancel it */
-    char *buf;        /* write-behind only: the bytes the pending write owns */
-};
-
-struct wp_ofd {
-    LONG refs;             /* fd table entries + calls in flight */
-    enum wp_kind kind;
-    int accmode;           /* O_RDONLY, O_WRONLY or O_RDWR */
-    volatile LONG nonblock;
-    HANDLE h;              /* WP_PIPE_ASYNC: the description's own non-inheritable handle */
-    SRWLOCK rd_lock;       /* serialises reads */
-    SRWLOCK probe_lock;    /* held briefly around the probe's state changes; after rd_lock */
-    SRWLOCK wr_lock;       /* serialises writes and the write-behind */
-    HANDLE rd_ev, wr_ev;   /* events for reads and writes, created on first use */
-    struct wp_op probe;    /* zero-byte read: "data or EOF is there" without consuming */
-    struct wp_op wb;       /* write-behind: a non-blocking write accepted while the pipe was full;
-                            * it signals wr_ev, which no other write uses while it pends */
-    int wb_discarded;      /* a write-behind's bytes were left when the reader went (poll.c) */
-    int port_state;        /* poll.c: 0 not yet, 1 on the completion port, -1 refused */
-    HANDLE linger_wait;    /* thread-pool wait that ends a closed description's write-behind */
-    struct wp_ofd *wb_next, *wb_prev; /* on the list of descriptions with a write-behind */
-    struct wp_pipe_link *link; /* pipe.c: shared by both ends of one pipe() (NULL: not known) */
-    LONG64 pipe_id;        /* spawn.c: one value for both ends of one pipe() (0: not known) */
-    volatile LONG spawned; /* spawn.c: given to a child, so its pipe can no longer be replaced */
-};
-
-struct wp_ofd *wp_ofd_new(enum wp_kind kind, HANDLE h, int accmode, int nonblock);
-int wp_ofd_for_handle(HANDLE crt_h, struct wp_ofd **out);
-void wp_ofd_ref(struct wp_ofd *ofd);
-void wp_ofd_unref(struct wp_ofd *ofd);
-HANDLE wp_ofd_event(HANDLE *slot);
-void wp_wb_track(struct wp_ofd *ofd);
-void wp_wb_untrack(struct wp_ofd *ofd);
-void wp_flush_pending_writes(DWORD tid);
-
-/* ---- fdtab.c: fd number → open file description ---- */
-void wp_fdtab_lock(void);
-void wp_fdtab_unlock(void);
-int wp_fd_get(int fd, struct wp_ofd **out);      /* takes a reference */
-void wp_fdtab_lock_shared(void);
-void wp_fdtab_unlock_shared(void);
-int wp_fd_get_known_locked(int fd, struct wp_ofd **out);
-int wp_fd_get_locked(int fd, struct wp_ofd **out);
-void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
-void wp_fd_unbind_locked(int fd);
-int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
-
-/* ---- pipe.c ---- */
-/* Both ends of one pipe() while this process holds them: an end whose description is alive here
- * keeps its handle open, so the pipe has that reader or writer, and poll() need not ask. */
-struct wp_pipe_link {
-    LONG refs;
-    volatile LONG reader, writer;
-};
-void wp_pipe_link_drop(struct wp_ofd *ofd);
-int wp_pipe_peer_alive(struct wp_ofd *ofd);
-int wp_pipe_pair(HANDLE *rd, HANDLE *wr, DWORD size);
-int wp_pipe_unnamed(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);
-
-/* ---- io.c ---- */
-ssize_t wp_read(int fd, void *buf, size_t n);
-ssize_t wp_write(int fd, const void *buf, size_t n);
-void wp_wb_reap(struct wp_ofd *ofd);
-int wp_probe(struct wp_ofd *ofd, DWORD *err);
-
-/* ---- poll.c ---- */
-int wp_poll(struct pollfd *fds, nfds_t n, int timeout);
-
-/* ---- signal.c ---- */
-void wp_sigpipe(void);
-int wp_signal_raise(int sig);               /* the signal's action in this process, now */
-int wp_signal_ignored_by_default(int sig);  /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH */
-void wp_exit_signalled(int sig);
-
-/* ---- cmdline.c: argv, envp and program search for CreateProcessW, as pure functions ---- */
-enum { WP_PROBE_NONE, WP_PROBE_FILE, WP_PROBE_DIR };
-typedef int (*wp_probe_fn)(const wchar_t *path); /* WP_PROBE_… for a path */
+/* ---- base/win32.c: small Win32 helpers every room uses ---- */
+HANDLE wp_event_lazy(HANDLE *slot);    /* a manual-reset event made on first use, or NULL */
+unsigned long long wp_clock_us(void);  /* the one monotonic clock */
 int wp_utf8_to_wide(const char *s, wchar_t **out);
-int wp_cmdline_argv(char *const argv[], wchar_t **out);
-int wp_cmdline_batch(const char *script, char *const argv[], wchar_t **out);
-int wp_cmdline_env(char *const envp[], wchar_t **out);
-int wp_cmdline_search(const char *file, int search, const char *path, const char *pathext,
-                      const char *cwd, wp_probe_fn probe, wchar_t **out);
-int wp_cmdline_is_batch(const wchar_t *path);
+char *wp_wide_to_utf8(const wchar_t *w); /* malloc'ed; NULL without memory */
+int wp_is_pseudo_handle(HANDLE h);     /* console pseudo-handles of Windows 7 and older */
+/* An OVERLAPPED's event with the low bit set: the completion is never queued to a completion
+ * port the handle may be associated with; only the event is signalled. */
+static inline HANDLE wp_ov_event(HANDLE ev) { return (HANDLE)((ULONG_PTR)ev | 1); }
 
-/* ---- spawn_actions.c, spawn.c ---- */
-enum wp_action_kind { WP_ACTION_OPEN, WP_ACTION_CLOSE, WP_ACTION_DUP2, WP_ACTION_CHDIR,
-                      WP_ACTION_FCHDIR };
-struct winpipe_spawn_action {
-    enum wp_action_kind kind;
-    int fd, newfd;
-    int oflag;
-    mode_t mode;
-    char *path; /* OPEN, CHDIR: owned */
+/* ---- base/nt.c: the NT queries and calls winpipe makes, one named struct each ---- */
+/* FilePipeLocalInformation */
+struct wp_nt_pipe_local {
+    ULONG type, config, max_instances, cur_instances, in_quota, read_avail, out_quota,
+        write_avail, state, end;
 };
-void wp_spawn_pair_locked(int rd_fd, int wr_fd); /* pipe.c: these two fds are one pipe's ends */
+int wp_nt_pipe_local(HANDLE h, struct wp_nt_pipe_local *info); /* 0 or -E… */
+int wp_nt_pipe_closing(HANDLE h);  /* 1: the other end is gone (FILE_PIPE_CLOSING_STATE) */
+int wp_nt_is_overlapped(HANDLE h); /* FileModeInformation: not synchronous */
+int wp_nt_accmode(HANDLE h);       /* O_RDONLY, O_WRONLY or O_RDWR from the granted access */
+int wp_nt_process_ending(void);    /* ExitProcess has begun */
+int wp_nt_pipe_server(HANDLE *h, DWORD size, int sync); /* a new unnamed pipe's read end */
+int wp_nt_pipe_client(HANDLE server, HANDLE *h, int sync); /* its write end */
 
-/* ---- wait.c: the child table ---- */
-struct wp_child;
-struct wp_child *wp_wait_new(void);        /* a record, made before the child starts; or NULL */
-void wp_wait_discard(struct wp_child *c);  /* one wp_wait_add will not take */
-void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group); /* takes both */
-uint32_t wp_wait_status(DWORD exit_code);  /* Linux's wait status */
+/* ---- base/ntpipe.c: a pipe pair (NT unnamed, or a named fallback), non-inheritable ---- */
+int wp_ntpipe_pair(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);
 
-/* ---- init.c ---- */
-void wp_init(void);
-
-/* ---- trace.c: WINPIPE_TRACE. Public entries return through wp_trace_ret (a -1/errno result)
+/* ---- base/trace.c: WINPIPE_TRACE. Public entries return through wp_trace_ret (a -1/errno result)
  * or wp_trace_err (an error number, as posix_spawn returns); each returns its first argument. */
 extern volatile LONG wp_trace_state;
 int wp_trace__enabled(void);
@@ -191,5 +109,171 @@ int wp_trace_err(int err, const char *fmt, ...) __attribute__((format(gnu_printf
 const char *wp_trace_errname(int err);
 #define WP_TRACE_PTR(p) ((unsigned long long)(uintptr_t)(p)) /* printed "0x%llx": one way */
 const char *wp_trace_pollfds(char *buf, size_t size, const struct pollfd *fds, nfds_t n, int rev);
+
+/* =========================================================================================== */
+/* ofd/: the open file description (what POSIX shares between dup'ed fds) and its kinds.       */
+
+struct wp_ofd;
+
+/* One poll() call's part for one fd: what the kind armed, for poll.c to sleep on and undo. */
+struct wp_wake {
+    HANDLE port;    /* in: poll's completion port, or NULL when poll waits on handles */
+    HANDLE handle;  /* out, not ready: signalled when the fd may be (NULL: a port packet comes) */
+    int unarmed;    /* out, not ready: nothing will wake the call for this fd; look again soon */
+    void *state;    /* the kind's own, kept across the call's checks; poll_end frees it */
+};
+
+/* What a kind of description does; every kind's file defines one (wp_opipe_kind, …). */
+struct wp_kind {
+    const char *name;
+    ssize_t (*read)(struct wp_ofd *ofd, int fd, void *buf, size_t n);        /* n > 0 */
+    ssize_t (*write)(struct wp_ofd *ofd, int fd, const void *buf, size_t n); /* n > 0, buf */
+    /* revents now; 0 when not ready, with w->handle (or a port packet) armed to say when. */
+    short (*poll)(struct wp_ofd *ofd, int fd, short events, struct wp_wake *w);
+    void (*poll_end)(struct wp_ofd *ofd, int fd, struct wp_wake *w); /* NULL: nothing to undo */
+    int (*on_port)(struct wp_ofd *ofd); /* NULL or 0: completions still signal its events */
+    void (*release)(void *impl); /* the description is gone: free the kind's state (NULL: none) */
+};
+
+/* Both ends of one pipe() while this process holds them: an end whose description is alive here
+ * keeps its handle open, so the pipe has that reader or writer, and poll() need not ask. */
+struct wp_pipe_link {
+    LONG refs;
+    volatile LONG reader, writer;
+};
+
+struct wp_ofd {
+    LONG refs;                    /* fd table entries + calls in flight */
+    const struct wp_kind *kind;   /* changed only by wp_ofd_set_kind */
+    void *impl;                   /* the kind's own state, defined in the kind's file */
+    int accmode;                  /* O_RDONLY, O_WRONLY or O_RDWR */
+    volatile LONG nonblock;
+    struct wp_pipe_link *link;    /* both ends of one pipe() (NULL: not known) */
+};
+
+/* ---- ofd/ofd.c ---- */
+struct wp_ofd *wp_ofd_new(const struct wp_kind *kind, void *impl, int accmode, int nonblock);
+void wp_ofd_ref(struct wp_ofd *ofd);
+void wp_ofd_unref(struct wp_ofd *ofd);
+void wp_ofd_set_kind(struct wp_ofd *ofd, const struct wp_kind *kind, void *impl);
+void wp_ofd_link(struct wp_ofd *rd, struct wp_ofd *wr);
+int wp_ofd_peer_alive(struct wp_ofd *ofd);
+int wp_ofd_same_pipe(struct wp_ofd *a, struct wp_ofd *b);
+
+/* ---- ofd/kinds.c: the one place that knows every kind ---- */
+int wp_kinds_for_handle(HANDLE crt_h, struct wp_ofd **out);
+
+/* ---- ofd/opipe.c: an overlapped pipe end (winpipe's own, or a winpipe parent's) ---- */
+extern const struct wp_kind wp_opipe_kind;
+struct wp_ofd *wp_opipe_new(HANDLE h, int accmode, int nonblock); /* takes h; NULL: no memory */
+int wp_opipe_is(struct wp_ofd *ofd);
+int wp_opipe_pristine(struct wp_ofd *ofd);
+void wp_opipe_mark_shared(struct wp_ofd *ofd);
+DWORD wp_opipe_capacity(struct wp_ofd *ofd);
+void wp_opipe_rehandle(struct wp_ofd *ofd, HANDLE h);
+
+/* ---- ofd/wb.c: the write-behind of an overlapped end ---- */
+struct wp_wb;
+struct wp_wb *wp_wb_new(HANDLE h, HANDLE ev); /* borrows the end's handle and write event */
+ssize_t wp_wb_write(struct wp_wb *wb, const void *buf, size_t n, int on_port);
+int wp_wb_busy(struct wp_wb *wb);
+int wp_wb_pending(struct wp_wb *wb);
+void wp_wb_wait(struct wp_wb *wb);
+int wp_wb_posts(struct wp_wb *wb);
+int wp_wb_discarded(struct wp_wb *wb);
+void wp_wb_close(struct wp_wb *wb, void (*done)(void *), void *arg);
+void wp_wb_flush(DWORD tid);
+
+/* ---- ofd/spipe.c, socket.c, console.c, crtfile.c: the kinds the C runtime's handle serves ---- */
+extern const struct wp_kind wp_spipe_kind;
+extern const struct wp_kind wp_socket_kind;
+extern const struct wp_kind wp_console_kind;
+extern const struct wp_kind wp_crtfile_kind;
+ssize_t wp_crtfile_read(struct wp_ofd *ofd, int fd, void *buf, size_t n); /* console.c's too */
+ssize_t wp_crtfile_write(struct wp_ofd *ofd, int fd, const void *buf, size_t n);
+
+/* =========================================================================================== */
+/* fd/: what an fd number means.                                                                */
+
+/* ---- fd/fdtab.c: fd number → open file description ---- */
+void wp_fdtab_lock(void);
+void wp_fdtab_unlock(void);
+void wp_fdtab_lock_shared(void);
+void wp_fdtab_unlock_shared(void);
+int wp_fd_get(int fd, struct wp_ofd **out); /* takes a reference */
+int wp_fd_get_known_locked(int fd, struct wp_ofd **out);
+int wp_fd_get_locked(int fd, struct wp_ofd **out);
+void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
+void wp_fd_unbind_locked(int fd);
+int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
+
+/* ---- fd/pipe.c ---- */
+void wp_pipe_give_to_child_locked(int src_fd, const int *parent_fds, int n);
+
+/* =========================================================================================== */
+/* proc/: processes.                                                                            */
+
+/* ---- proc/cmdline.c: argv, envp and program search for CreateProcessW, as pure functions ---- */
+enum { WP_PROBE_NONE, WP_PROBE_FILE, WP_PROBE_DIR };
+typedef int (*wp_probe_fn)(const wchar_t *path); /* WP_PROBE_… for a path */
+int wp_cmdline_argv(char *const argv[], wchar_t **out);
+int wp_cmdline_batch(const char *script, char *const argv[], wchar_t **out);
+int wp_cmdline_env(char *const envp[], wchar_t **out);
+int wp_cmdline_search(const char *file, int search, const char *path, const char *pathext,
+                      const char *cwd, wp_probe_fn probe, wchar_t **out);
+int wp_cmdline_is_batch(const wchar_t *path);
+
+/* ---- proc/spawn_actions.c ---- */
+enum wp_action_kind { WP_ACTION_OPEN, WP_ACTION_CLOSE, WP_ACTION_DUP2, WP_ACTION_CHDIR,
+                      WP_ACTION_FCHDIR };
+struct winpipe_spawn_action {
+    enum wp_action_kind kind;
+    int fd, newfd;
+    int oflag;
+    mode_t mode;
+    char *path; /* OPEN, CHDIR: owned */
+};
+
+/* ---- proc/spawn_fds.c: the child's fd table and how the child receives it ---- */
+struct wp_spawn_fds {
+    HANDLE std[3];      /* the child's 0-2: its standard handles (NULL: closed) */
+    HANDLE *inherit;    /* each handle the child inherits once, no pseudo-handle */
+    int n_inherit;
+    BYTE *crt;          /* the C runtime's lpReserved2 block */
+    WORD crt_size;
+    char *cwd;          /* after addchdir/addfchdir, UTF-8; NULL: the parent's */
+    void *priv;         /* spawn_fds.c's own */
+};
+int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa);
+void wp_spawn_fds_started(struct wp_spawn_fds *c); /* the child has its copies: close ours */
+void wp_spawn_fds_free(struct wp_spawn_fds *c);
+
+/* ---- proc/wait.c: the child table ---- */
+struct wp_child;
+struct wp_child *wp_wait_new(void);        /* a record, made before the child starts; or NULL */
+void wp_wait_discard(struct wp_child *c);  /* one wp_wait_add will not take */
+void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group); /* takes both */
+uint32_t wp_wait_status(DWORD exit_code);  /* Linux's wait status */
+/* One child kill() may signal: a handle of its own, and what kill needs to know. */
+struct wp_wait_target {
+    HANDLE h;
+    DWORD pid;
+    int own_group; /* leads its own process group (POSIX_SPAWN_SETPGROUP) */
+    int zombie;    /* exited, not reaped */
+};
+int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n);
+int wp_wait_is_child(DWORD pid);
+
+/* ---- proc/signal.c ---- */
+void wp_signal_pipe(void);                  /* a write found no reader: SIGPIPE */
+int wp_signal_raise(int sig);               /* the signal's action in this process, now */
+int wp_signal_ignored_by_default(int sig);  /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH */
+
+/* =========================================================================================== */
+/* io/: read, write, poll, select.                                                              */
+
+ssize_t wp_read(int fd, void *buf, size_t n);
+ssize_t wp_write(int fd, const void *buf, size_t n);
+int wp_poll(struct pollfd *fds, nfds_t n, int timeout);
 
 #endif

@@ -19,6 +19,10 @@
  *   child sigpipe              SIGPIPE to SIG_DFL, then writes to fd 1 until that kills it
  *   child nbwrite N            O_NONBLOCK on fd 1, writes N bytes (byte i is i % 251) with
  *                              winpipe's write, retrying on EAGAIN, and exits at once
+ *   child nbfill FD NOTEFD HOW O_NONBLOCK on FD, writes 64 KiB pieces (byte i is i % 251) with
+ *                              winpipe's write until one gets EAGAIN, writes the count they
+ *                              reported ("%ld\n") to NOTEFD, and ends at once with exit(0)
+ *                              (HOW "exit") or _exit(0) (HOW "_exit")
  *   child lines N LEN [FDS [MS]]  N numbered lines: line i (from 1) is LEN bytes -- i in
  *                              decimal, a space, then 'a' + i % 26 repeated -- and '\n'. It goes
  *                              to FDS[(i - 1) % count] (FDS a comma-separated list, default "1"),
@@ -36,9 +40,9 @@
  *                              error) and exits 0. PATH must hold exactly "data" afterwards.
  *
  * All output is binary. On Windows the child uses the C runtime's own _read/_write and
- * _get_osfhandle, as an ordinary program not linked with winpipe would (only `sigpipe` goes
- * and `nbwrite` go through winpipe's write, whose SIGPIPE and write-behind they test); argv and env come from the wide C runtime
- * so that UTF-8 round-trips exactly.
+ * _get_osfhandle, as an ordinary program not linked with winpipe would (only `sigpipe`,
+ * `nbwrite` and `nbfill` go through winpipe's write, whose SIGPIPE and write-behind they test);
+ * argv and env come from the wide C runtime so that UTF-8 round-trips exactly.
  *
  * How tests find it: the environment variable WINPIPE_CHILD if set, else "child" (Windows:
  * "child.exe") in the directory of the test executable itself (see tests/spawn_util.h). */
@@ -279,6 +283,31 @@ static int child_nbwrite(long n)
     return 0;
 }
 
+static int child_nbfill(int fd, int note, const char *how)
+{
+    static unsigned char buf[65536];
+    long total = 0;
+    char msg[32];
+    if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0)
+        return 3;
+    for (;;) {
+        for (long i = 0; i < (long)sizeof buf; i++)
+            buf[i] = (unsigned char)((total + i) % 251);
+        ssize_t r = write(fd, buf, sizeof buf);
+        if (r < 0 && errno == EAGAIN)
+            break;
+        if (r <= 0)
+            return 4;
+        total += r;
+    }
+    int len = snprintf(msg, sizeof msg, "%ld\n", total);
+    if (child_raw_write(note, msg, (size_t)len) != len)
+        return 5;
+    if (strcmp(how, "_exit") == 0)
+        _exit(0);
+    exit(0);
+}
+
 /* lines: each fd's output, written in 4000-byte pieces that end wherever they fill. */
 struct child_lines_out {
     int fd;
@@ -497,6 +526,8 @@ int main(int argc, char **argv)
         return child_sigpipe();
     if (strcmp(cmd, "nbwrite") == 0 && argc > 2)
         return child_nbwrite(atol(argv[2]));
+    if (strcmp(cmd, "nbfill") == 0 && argc > 4)
+        return child_nbfill(atoi(argv[2]), atoi(argv[3]), argv[4]);
     if (strcmp(cmd, "closed-stderr") == 0 && argc > 2)
         return child_closed_stderr(argv[2]);
     if (strcmp(cmd, "lines") == 0 && argc > 3)

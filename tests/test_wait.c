@@ -440,6 +440,24 @@ static void sigpipe_default_action_ends_the_child_by_the_signal(void **state)
     assert_int_equal(WTERMSIG(st), SIGPIPE);
 }
 
+/* Reads fd to EOF, checking each byte against the child's nbwrite/nbfill stream (byte i is
+ * i % 251); the count. */
+static size_t read_251_to_eof(int fd)
+{
+    static unsigned char buf[65536];
+    size_t total = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < r; i++)
+            if (buf[i] != (unsigned char)((total + (size_t)i) % 251))
+                fail_msg("byte %zu is %u, expected %u", total + (size_t)i, buf[i],
+                         (unsigned)((total + (size_t)i) % 251));
+        total += (size_t)r;
+    }
+    assert_int_equal(r, 0);
+    return total;
+}
+
 /* The child's last non-blocking writes may still sit in winpipe's write-behind when it exits;
  * POSIX keeps such bytes in the pipe. The read end is polled before the spawn so that the pair
  * is not swapped for one with a synchronous child end: the child writes through an overlapped
@@ -447,13 +465,10 @@ static void sigpipe_default_action_ends_the_child_by_the_signal(void **state)
 static void child_exiting_right_after_nonblocking_writes_loses_no_byte(void **state)
 {
     enum { N = 300000 };
-    static unsigned char buf[65536];
     int p[2];
     posix_spawn_file_actions_t fa;
     char n_arg[16], *args[] = { "nbwrite", n_arg, NULL };
     struct pollfd pf;
-    size_t total = 0;
-    ssize_t r;
     (void)state;
     snprintf(n_arg, sizeof n_arg, "%d", N);
     wp_pipe(p, O_CLOEXEC);
@@ -466,19 +481,60 @@ static void child_exiting_right_after_nonblocking_writes_loses_no_byte(void **st
     posix_spawn_file_actions_destroy(&fa);
     wp_close(p[1]);
     wp_sleep_ms(300); /* the child fills the pipe and waits for room */
-    while ((r = read(p[0], buf, sizeof buf)) > 0) {
-        for (ssize_t i = 0; i < r; i++)
-            if (buf[i] != (unsigned char)((total + (size_t)i) % 251))
-                fail_msg("byte %zu is %u, expected %u", total + (size_t)i, buf[i],
-                         (unsigned)((total + (size_t)i) % 251));
-        total += (size_t)r;
-    }
-    assert_int_equal(r, 0);
-    assert_int_equal(total, N);
+    assert_int_equal(read_251_to_eof(p[0]), N);
     int st = su_reap(pid);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
     wp_close(p[0]);
+}
+
+/* A child handed an overlapped end (of a pipe its parent has used already, so that it is not
+ * remade with a synchronous child end) that never calls pipe() or posix_spawn() itself fills
+ * the pipe with non-blocking writes and ends at once, with exit() or _exit(). POSIX: what
+ * write() reported is in the pipe (Linux: 65,536 reported, 65,536 read). winpipe's last write
+ * may still be its write-behind then, which the child's exit must wait for; the parent reads
+ * only a while after the child said how much it wrote, so nothing else drains it meanwhile. */
+static void check_no_byte_lost_at_exit(const char *how)
+{
+    int data[2], note[2];
+    posix_spawn_file_actions_t fa;
+    char *args[] = { "nbfill", "3", "4", (char *)how, NULL }, msg[32];
+    size_t len = 0;
+    wp_pipe(data, O_CLOEXEC);
+    wp_pipe(note, O_CLOEXEC);
+    wp_write_byte(data[1], 'x');
+    assert_int_equal(wp_read_byte(data[0]), 'x');
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, data[1], 3), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, note[1], 4), 0);
+    pid_t pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(data[1]);
+    wp_close(note[1]);
+    while (len < sizeof msg - 1 && read(note[0], msg + len, 1) == 1 && msg[len] != '\n')
+        len++;
+    msg[len] = 0;
+    long reported = strtol(msg, NULL, 10);
+    assert_true(reported >= 65536);
+    wp_sleep_ms(500);
+    assert_int_equal(read_251_to_eof(data[0]), (size_t)reported);
+    int st = su_reap(pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    wp_close(data[0]);
+    wp_close(note[0]);
+}
+
+static void child_that_never_made_a_pipe_loses_no_byte_at_exit(void **state)
+{
+    (void)state;
+    check_no_byte_lost_at_exit("exit");
+}
+
+static void child_that_never_made_a_pipe_loses_no_byte_at__exit(void **state)
+{
+    (void)state;
+    check_no_byte_lost_at_exit("_exit");
 }
 
 int main(void)
@@ -498,6 +554,8 @@ int main(void)
         WP_TEST(kill_0_signals_the_callers_group_and_the_caller),
         WP_TEST(kill_minus_1_signals_every_child_but_not_the_caller),
         WP_TEST(kill_sigterm_and_sigkill_are_wtermsig),
+        WP_TEST(child_that_never_made_a_pipe_loses_no_byte_at_exit),
+        WP_TEST(child_that_never_made_a_pipe_loses_no_byte_at__exit),
         WP_TEST(kill_0_checks_existence),
         WP_TEST(kill_a_zombie_changes_nothing),
         WP_TEST(kill_invalid_signal_is_einval),

@@ -3,8 +3,9 @@
  * the CRT lacks. An entry remembers the CRT handle it was made for: if code closes the fd with
  * the CRT's own _close and the number is reused, the handle differs and the entry is dropped.
  *
- * Lock order: the table lock, then a description's wr_lock/rd_lock. Every change of what an fd
- * number means (create, dup, close) holds the table lock across the CRT call and the entry. */
+ * Lock order: the table lock first, then any lock of a description (ofd/opipe.c). Every change
+ * of what an fd number means (create, dup, close) holds the table lock across the CRT call and
+ * the entry. */
 #include "winpipe-internal.h"
 
 struct wp_fdent {
@@ -53,7 +54,7 @@ int wp_fd_get_locked(int fd, struct wp_ofd **out)
     }
     if (!wp_fdtab[fd].ofd || wp_fdtab[fd].h != h) {
         struct wp_ofd *ofd;
-        int r = wp_ofd_for_handle(h, &ofd);
+        int r = wp_kinds_for_handle(h, &ofd);
         if (r < 0)
             return r;
         wp_fd_bind_locked(fd, h, ofd);

@@ -1,5 +1,5 @@
-/* errno.c: the one table that turns Win32 errors and NTSTATUS codes into errno values.
- * Each mapping is what a POSIX caller expects from the operation that fails that way. */
+/* errno.c: the one table that turns Win32 errors, NTSTATUS codes and Winsock errors into errno
+ * values. Each mapping is what a POSIX caller expects from the operation that fails that way. */
 #include "winpipe-internal.h"
 
 static const struct { DWORD win32; int err; } wp_errno_table[] = {
@@ -61,4 +61,29 @@ int wp_errno_from_win32(DWORD err)
 int wp_errno_from_nt(NTSTATUS st)
 {
     return wp_errno_from_win32(RtlNtStatusToDosError(st));
+}
+
+/* Winsock's own codes for what a socket call can fail with; the rest are Win32 errors. */
+int wp_errno_from_wsa(int e)
+{
+    switch (e) {
+    case WSAEWOULDBLOCK: return EAGAIN;
+    case WSAECONNRESET: return ECONNRESET;
+    case WSAECONNABORTED: return ECONNABORTED;
+    case WSAENOTCONN: return ENOTCONN;
+    case WSAESHUTDOWN: return EPIPE;
+    case WSAEINTR: return EINTR;
+    case WSAEFAULT: return EFAULT;
+    case WSAENOTSOCK: return EBADF;
+    default: return wp_errno_from_win32((DWORD)e);
+    }
+}
+
+/* A read, write or zero-byte read on a pipe whose other end is gone fails in these ways: the
+ * writer closed (BROKEN_PIPE), the reader closed (NO_DATA: "the pipe is being closed"), or a
+ * named pipe's client went (PIPE_NOT_CONNECTED). POSIX calls each EOF for a reader and EPIPE
+ * for a writer, and poll() HUP or ERR. */
+int wp_err_peer_gone(DWORD err)
+{
+    return err == ERROR_BROKEN_PIPE || err == ERROR_NO_DATA || err == ERROR_PIPE_NOT_CONNECTED;
 }

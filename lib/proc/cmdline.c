@@ -39,18 +39,6 @@ static void wp_cmdline__putc(struct wp_buf *b, char c, size_t times)
         wp_cmdline__put(b, &c, 1);
 }
 
-int wp_utf8_to_wide(const char *s, wchar_t **out)
-{
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-    if (n <= 0)
-        return -EILSEQ;
-    *out = malloc(n * sizeof(wchar_t));
-    if (!*out)
-        return -ENOMEM;
-    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, *out, n);
-    return 0;
-}
-
 /* Hands the finished buffer over as UTF-16, within CreateProcessW's length limit. */
 static int wp_cmdline__finish(struct wp_buf *b, wchar_t **out)
 {

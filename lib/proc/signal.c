@@ -56,6 +56,16 @@ winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler)
     return old;
 }
 
+/* POSIX: the default action of SIGPIPE (and of kill()'s signals) ends the process "by the
+ * signal", without atexit handlers or stdio flushing. Windows has no such thing: the process ends
+ * with an exit code that winpipe's waitpid() reports as WIFSIGNALED. Bytes already reported
+ * written stay: the kernel keeps them on Linux, so winpipe waits for its write-behinds first. */
+static void wp_signal__exit(int sig)
+{
+    wp_wb_flush(0);
+    TerminateProcess(GetCurrentProcess(), WINPIPE_SIGNAL_EXIT_CODE(sig));
+}
+
 /* The signal's action in this process, now: its handler, nothing, or its default action. */
 int wp_signal_raise(int sig)
 {
@@ -74,7 +84,7 @@ int wp_signal_raise(int sig)
         return 0;
     if (sig == SIGSTOP || sig == SIGTSTP)
         return -EINVAL; /* their default stops the process, which Windows cannot do */
-    wp_exit_signalled(sig);
+    wp_signal__exit(sig);
     return 0;
 }
 
@@ -83,17 +93,7 @@ int winpipe_raise(int sig)
     return (int)wp_trace_ret(wp_ret(wp_signal_raise(sig)), "raise(%d)", sig);
 }
 
-void wp_sigpipe(void)
+void wp_signal_pipe(void)
 {
     wp_signal_raise(SIGPIPE);
-}
-
-/* POSIX: the default action of SIGPIPE (and of kill()'s signals) ends the process "by the
- * signal", without atexit handlers or stdio flushing. Windows has no such thing: the process ends
- * with an exit code that winpipe's waitpid() reports as WIFSIGNALED. Bytes already reported
- * written stay: the kernel keeps them on Linux, so winpipe waits for its write-behinds first. */
-void wp_exit_signalled(int sig)
-{
-    wp_flush_pending_writes(0);
-    TerminateProcess(GetCurrentProcess(), WINPIPE_SIGNAL_EXIT_CODE(sig));
 }

@@ -1,0 +1,114 @@
+/* nt.c: the NT native calls winpipe makes, and their declarations (mingw-w64's <winternl.h>
+ * lacks most of them): what a pipe end's state, mode and access are, and the NT unnamed pipe.
+ * No other file names an information class or an NT structure. */
+#include "winpipe-internal.h"
+
+BOOLEAN NTAPI RtlDllShutdownInProgress(void);
+NTSTATUS NTAPI NtCreateNamedPipeFile(PHANDLE, ULONG, POBJECT_ATTRIBUTES, PIO_STATUS_BLOCK, ULONG,
+                                     ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG,
+                                     PLARGE_INTEGER);
+
+enum {
+    WP_NT_FILE_MODE_INFORMATION = 16,       /* ULONG: FILE_SYNCHRONOUS_IO_* bits */
+    WP_NT_FILE_PIPE_LOCAL_INFORMATION = 24, /* struct wp_nt_pipe_local */
+};
+#define WP_NT_MODE_SYNCHRONOUS 0x30 /* FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT */
+#define WP_NT_PIPE_CLOSING_STATE 4  /* FILE_PIPE_CLOSING_STATE: the other end is gone */
+#define WP_NT_PIPE_BYTE_STREAM 0
+#define WP_NT_PIPE_QUEUE_OPERATION 0 /* blocking mode: never PIPE_NOWAIT */
+
+int wp_nt_pipe_local(HANDLE h, struct wp_nt_pipe_local *info)
+{
+    IO_STATUS_BLOCK iosb;
+    NTSTATUS st = NtQueryInformationFile(h, &iosb, info, sizeof *info,
+                                         (FILE_INFORMATION_CLASS)WP_NT_FILE_PIPE_LOCAL_INFORMATION);
+    return st < 0 ? -wp_errno_from_nt(st) : 0;
+}
+
+/* Not WriteQuotaAvailable: Wine always says 0, and Windows lowers it while a read is pending. */
+int wp_nt_pipe_closing(HANDLE h)
+{
+    struct wp_nt_pipe_local info;
+    return wp_nt_pipe_local(h, &info) == 0 && info.state == WP_NT_PIPE_CLOSING_STATE;
+}
+
+int wp_nt_is_overlapped(HANDLE h)
+{
+    IO_STATUS_BLOCK iosb;
+    ULONG mode = 0;
+    if (NtQueryInformationFile(h, &iosb, &mode, sizeof mode,
+                               (FILE_INFORMATION_CLASS)WP_NT_FILE_MODE_INFORMATION) < 0)
+        return 0;
+    return (mode & WP_NT_MODE_SYNCHRONOUS) == 0;
+}
+
+int wp_nt_accmode(HANDLE h)
+{
+    PUBLIC_OBJECT_BASIC_INFORMATION info;
+    ULONG len;
+    if (NtQueryObject(h, ObjectBasicInformation, &info, sizeof info, &len) < 0)
+        return O_RDWR;
+    int r = (info.GrantedAccess & FILE_READ_DATA) != 0;
+    int w = (info.GrantedAccess & FILE_WRITE_DATA) != 0;
+    return r && w ? O_RDWR : w ? O_WRONLY : O_RDONLY;
+}
+
+/* 1 once the process has begun to end (ExitProcess, after exit() or _exit()). */
+int wp_nt_process_ending(void)
+{
+    return RtlDllShutdownInProgress() != 0;
+}
+
+/* ---- the NT unnamed pipe: created relative to \Device\NamedPipe\ with an empty name, so there
+ * is no name to squat on or collide with ---- */
+
+static HANDLE wp_nt_pipe_root;
+static INIT_ONCE wp_nt_pipe_root_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK wp_nt__open_root(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    static const WCHAR path[] = L"\\Device\\NamedPipe\\";
+    UNICODE_STRING name = { sizeof path - sizeof(WCHAR), sizeof path, (PWSTR)path };
+    OBJECT_ATTRIBUTES oa;
+    IO_STATUS_BLOCK iosb;
+    (void)once; (void)param; (void)ctx;
+    InitializeObjectAttributes(&oa, &name, 0, NULL, NULL);
+    if (NtOpenFile(&wp_nt_pipe_root, GENERIC_READ | SYNCHRONIZE, &oa, &iosb,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT) < 0)
+        wp_nt_pipe_root = NULL;
+    return TRUE;
+}
+
+/* The read end is the server. Each end is opened overlapped unless asked synchronous: Windows
+ * fixes an end's mode when it is opened, and each end of an NT pipe has its own. */
+int wp_nt_pipe_server(HANDLE *h, DWORD size, int sync)
+{
+    UNICODE_STRING empty = { 0, 0, NULL };
+    OBJECT_ATTRIBUTES oa;
+    IO_STATUS_BLOCK iosb;
+    LARGE_INTEGER timeout = { .QuadPart = -1200000000LL }; /* 120 s, required for pipes */
+
+    InitOnceExecuteOnce(&wp_nt_pipe_root_once, wp_nt__open_root, NULL, NULL);
+    if (!wp_nt_pipe_root)
+        return -ENOSYS;
+    InitializeObjectAttributes(&oa, &empty, 0, wp_nt_pipe_root, NULL);
+    NTSTATUS st = NtCreateNamedPipeFile(h, GENERIC_READ | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE,
+                                        &oa, &iosb, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                        FILE_CREATE, sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0,
+                                        WP_NT_PIPE_BYTE_STREAM, WP_NT_PIPE_BYTE_STREAM,
+                                        WP_NT_PIPE_QUEUE_OPERATION, 1, size, size, &timeout);
+    return st < 0 ? -wp_errno_from_nt(st) : 0;
+}
+
+/* The write end: opened with an empty name relative to the server. */
+int wp_nt_pipe_client(HANDLE server, HANDLE *h, int sync)
+{
+    UNICODE_STRING empty = { 0, 0, NULL };
+    OBJECT_ATTRIBUTES oa;
+    IO_STATUS_BLOCK iosb;
+    InitializeObjectAttributes(&oa, &empty, 0, server, NULL);
+    NTSTATUS st = NtOpenFile(h, GENERIC_WRITE | FILE_READ_ATTRIBUTES | SYNCHRONIZE, &oa, &iosb,
+                             FILE_SHARE_READ | FILE_SHARE_WRITE,
+                             FILE_NON_DIRECTORY_FILE | (sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0));
+    return st < 0 ? -wp_errno_from_nt(st) : 0;
+}

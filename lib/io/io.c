@@ -1,0 +1,59 @@
+/* io.c: read() and write() with POSIX semantics on every kind of fd: the fd's description does
+ * the work through its kind (ofd/); what is the same for every kind is here: the access mode, a
+ * count of 0, and SIGPIPE. */
+#include "winpipe-internal.h"
+
+ssize_t wp_read(int fd, void *buf, size_t n)
+{
+    struct wp_ofd *ofd;
+    ssize_t r = wp_fd_get(fd, &ofd);
+    if (r < 0)
+        return r;
+    if (ofd->accmode == O_WRONLY)
+        r = -EBADF;
+    else if (n == 0)
+        r = 0;
+    else
+        r = ofd->kind->read(ofd, fd, buf, n);
+    wp_ofd_unref(ofd);
+    return r;
+}
+
+ssize_t wp_write(int fd, const void *buf, size_t n)
+{
+    struct wp_ofd *ofd;
+    ssize_t r = wp_fd_get(fd, &ofd);
+    if (r < 0)
+        return r;
+    if (ofd->accmode == O_RDONLY)
+        r = -EBADF;
+    else if (n == 0)
+        r = 0;
+    else if (!buf)
+        r = -EFAULT;
+    else
+        r = ofd->kind->write(ofd, fd, buf, n);
+    wp_ofd_unref(ofd);
+    return r;
+}
+
+ssize_t winpipe_read(int fd, void *buf, size_t count)
+{
+    return (ssize_t)wp_trace_ret(wp_ret(wp_read(fd, buf, count)), "read(%d, 0x%llx, %zu)", fd,
+                                 WP_TRACE_PTR(buf), count);
+}
+
+ssize_t winpipe_write(int fd, const void *buf, size_t count)
+{
+    ssize_t r = wp_write(fd, buf, count);
+    if (r == -EPIPE) {
+        if (wp_tracing()) {
+            errno = EPIPE;
+            wp_trace_ret(-1, "write(%d, 0x%llx, %zu): SIGPIPE", fd, WP_TRACE_PTR(buf), count);
+        }
+        /* POSIX: SIGPIPE first; the write fails with EPIPE if the process lives */
+        wp_signal_pipe();
+    }
+    return (ssize_t)wp_trace_ret(wp_ret(r), "write(%d, 0x%llx, %zu)", fd, WP_TRACE_PTR(buf),
+                                 count);
+}

@@ -1,0 +1,259 @@
+/* poll.c: POSIX poll() that sleeps until something happens, on every kind of fd, with no limit on
+ * how many.
+ *
+ * Each fd's kind says whether it is ready (struct wp_kind's poll, in ofd/) and, when it is not,
+ * arms one handle that will be signalled when it may be (struct wp_wake): an overlapped end's
+ * probe or write event, a socket's WSAEventSelect event, the console input handle, the thread
+ * blocked in a zero-byte read of a synchronous end. This file only sleeps on them.
+ *
+ * Two ways to sleep on them:
+ *  - up to 64 wakes, none of them already on the port: WaitForMultipleObjects on the wakes, the
+ *    cheapest wait there is (one request to Wine's server against three for a port);
+ *  - otherwise one process-wide I/O completion port: overlapped ends join it and their
+ *    completions post packets; other wakes are bridged to it by thread-pool waits. Then there is
+ *    no limit on fds, and a call's cost grows with the ready fds, not the watched ones. The port
+ *    is not one call's alone: one polling thread (the leader) waits on it, the others sleep on a
+ *    condition variable, and every packet advances an epoch and wakes them all to check again. */
+#include "winpipe-internal.h"
+#include <poll.h>
+
+static HANDLE wp_port;
+static INIT_ONCE wp_port_once = INIT_ONCE_STATIC_INIT;
+static SRWLOCK wp_poll_lock = SRWLOCK_INIT;
+static CONDITION_VARIABLE wp_poll_cv = CONDITION_VARIABLE_INIT;
+static unsigned long long wp_poll_epoch;
+static int wp_poll_leader;
+
+/* One fd's part of a call: what the call holds and must undo. */
+struct wp_pollent {
+    struct wp_ofd *ofd;
+    struct wp_wake wake; /* what its kind armed */
+    HANDLE wait;         /* port mode: thread-pool wait bridging wake.handle to the port */
+};
+
+/* How often an fd without a wake-up is looked at again. Only when the system refused what a
+ * wake-up needs (a watcher thread): better late than a poll(-1) that never returns. */
+#define WP_POLL_UNARMED_MS 10
+
+static BOOL CALLBACK wp_poll__make_port(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    (void)once; (void)param; (void)ctx;
+    wp_port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    return wp_port != NULL;
+}
+
+static VOID CALLBACK wp_poll__post(PVOID arg, BOOLEAN timed_out)
+{
+    (void)arg; (void)timed_out;
+    PostQueuedCompletionStatus(wp_port, 0, 0, NULL);
+}
+
+/* Has h's signalled state posted to the port, once, for the rest of this call. 0: the system
+ * refused the wait, and nothing will post for h. */
+static int wp_poll__bridge(struct wp_pollent *e, HANDLE h)
+{
+    if (!e->wait
+        && !RegisterWaitForSingleObject(&e->wait, h, wp_poll__post, NULL, INFINITE,
+                                        WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
+        e->wait = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+static void wp_poll__unbridge(struct wp_pollent *e)
+{
+    if (e->wait)
+        UnregisterWaitEx(e->wait, INVALID_HANDLE_VALUE);
+    e->wait = NULL;
+}
+
+/* The revents of one fd now; when it is not ready, also arms its wake-up. */
+static short wp_poll__check(struct wp_pollent *e, struct pollfd *p, int port)
+{
+    e->wake.port = port ? wp_port : NULL;
+    e->wake.handle = NULL;
+    e->wake.unarmed = 0;
+    return e->ofd->kind->poll(e->ofd, p->fd, p->events, &e->wake);
+}
+
+/* The ready count; *unarmed: some fd that is not ready has no wake-up. */
+static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int port,
+                         int *unarmed)
+{
+    int ready = 0;
+    *unarmed = 0;
+    for (nfds_t i = 0; i < n; i++) {
+        if (fds[i].fd < 0)
+            fds[i].revents = 0;
+        else if (!ents[i].ofd)
+            fds[i].revents = POLLNVAL;
+        else
+            fds[i].revents = wp_poll__check(&ents[i], &fds[i], port);
+        ready += fds[i].revents != 0;
+        *unarmed |= ents[i].wake.unarmed;
+    }
+    return ready;
+}
+
+/* The port is needed past 64 wakes, and for handles that joined it in an earlier call: their
+ * completions go to the port and signal no one else. */
+static int wp_poll__needs_port(struct wp_pollent *ents, nfds_t n)
+{
+    if (n > MAXIMUM_WAIT_OBJECTS)
+        return 1;
+    for (nfds_t i = 0; i < n; i++)
+        if (ents[i].ofd && ents[i].ofd->kind->on_port && ents[i].ofd->kind->on_port(ents[i].ofd))
+            return 1;
+    return 0;
+}
+
+/* Event mode: sleeps until a wake is signalled or ms pass. */
+static void wp_poll__sleep_events(struct wp_pollent *ents, nfds_t n, DWORD ms)
+{
+    HANDLE hs[MAXIMUM_WAIT_OBJECTS];
+    DWORD k = 0;
+    for (nfds_t i = 0; i < n; i++)
+        if (ents[i].wake.handle)
+            hs[k++] = ents[i].wake.handle;
+    if (k)
+        WaitForMultipleObjects(k, hs, FALSE, ms);
+    else
+        Sleep(ms); /* nothing to wait for: POSIX makes poll a plain sleep */
+}
+
+/* Port mode: wakes that post no packet of their own are bridged, afresh after every check.
+ * Returns 0 if one could not be: that fd must be looked at again soon. */
+static int wp_poll__bridge_all(struct wp_pollent *ents, nfds_t n)
+{
+    int all = 1;
+    for (nfds_t i = 0; i < n; i++) {
+        wp_poll__unbridge(&ents[i]);
+        if (ents[i].wake.handle)
+            all &= wp_poll__bridge(&ents[i], ents[i].wake.handle);
+    }
+    return all;
+}
+
+/* Sleeps until the port has news or ms pass (INFINITE: forever), as leader or follower. */
+static void wp_poll__sleep(unsigned long long seen_epoch, DWORD ms)
+{
+    AcquireSRWLockExclusive(&wp_poll_lock);
+    if (wp_poll_epoch != seen_epoch) {
+        ReleaseSRWLockExclusive(&wp_poll_lock);
+        return;
+    }
+    if (wp_poll_leader) {
+        SleepConditionVariableSRW(&wp_poll_cv, &wp_poll_lock, ms, 0);
+        ReleaseSRWLockExclusive(&wp_poll_lock);
+        return;
+    }
+    wp_poll_leader = 1;
+    ReleaseSRWLockExclusive(&wp_poll_lock);
+
+    /* One packet a time: taking more makes Wine ask the server once more per wake-up, and a
+     * packet only says "look again" — the fds' own state says what happened. */
+    DWORD bytes;
+    ULONG_PTR key;
+    OVERLAPPED *ov;
+    BOOL any = GetQueuedCompletionStatus(wp_port, &bytes, &key, &ov, ms) || ov != NULL;
+
+    AcquireSRWLockExclusive(&wp_poll_lock);
+    wp_poll_leader = 0;
+    if (any)
+        wp_poll_epoch++;
+    ReleaseSRWLockExclusive(&wp_poll_lock);
+    WakeAllConditionVariable(&wp_poll_cv); /* news, or a follower must take over as leader */
+}
+
+static unsigned long long wp_poll__epoch(void)
+{
+    AcquireSRWLockShared(&wp_poll_lock);
+    unsigned long long e = wp_poll_epoch;
+    ReleaseSRWLockShared(&wp_poll_lock);
+    return e;
+}
+
+static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int timeout)
+{
+    unsigned long long deadline = timeout > 0 ? wp_clock_us() + timeout * 1000ULL : 0;
+    int port = wp_poll__needs_port(ents, n);
+    for (;;) {
+        unsigned long long seen = port ? wp_poll__epoch() : 0;
+        int unarmed;
+        int ready = wp_poll__scan(ents, fds, n, port, &unarmed);
+        if (ready || timeout == 0)
+            return ready;
+        DWORD ms = INFINITE;
+        if (timeout > 0) {
+            unsigned long long now = wp_clock_us();
+            if (now >= deadline)
+                return 0; /* POSIX: 0 only once the whole time-out has passed */
+            ms = (DWORD)((deadline - now + 999) / 1000);
+        }
+        if (unarmed && ms > WP_POLL_UNARMED_MS)
+            ms = WP_POLL_UNARMED_MS;
+        if (port) {
+            if (!wp_poll__bridge_all(ents, n) && ms > WP_POLL_UNARMED_MS)
+                ms = WP_POLL_UNARMED_MS;
+            wp_poll__sleep(seen, ms);
+        } else {
+            wp_poll__sleep_events(ents, n, ms);
+        }
+    }
+}
+
+static void wp_poll__release(struct wp_pollent *ents, struct pollfd *fds, nfds_t n)
+{
+    for (nfds_t i = 0; i < n; i++) {
+        struct wp_pollent *e = &ents[i];
+        wp_poll__unbridge(e);
+        if (e->ofd && e->ofd->kind->poll_end)
+            e->ofd->kind->poll_end(e->ofd, fds[i].fd, &e->wake);
+        if (e->ofd)
+            wp_ofd_unref(e->ofd);
+    }
+}
+
+int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    struct wp_pollent small[16], *ents = small;
+    if (n > WP_FD_MAX)
+        return -EINVAL;
+    if (n && !fds)
+        return -EFAULT;
+    if (!InitOnceExecuteOnce(&wp_port_once, wp_poll__make_port, NULL, NULL))
+        return -ENOMEM;
+    if (n > 16 && !(ents = calloc(n, sizeof *ents)))
+        return -ENOMEM;
+    if (n <= 16)
+        memset(small, 0, sizeof small);
+    /* Each fd's description is held for the whole call: closing the fd in another thread
+     * neither frees it under this call nor wakes it, as on Linux. */
+    nfds_t unknown = 0;
+    wp_fdtab_lock_shared(); /* once for the whole set: a large set is mostly known fds */
+    for (nfds_t i = 0; i < n; i++)
+        if (fds[i].fd >= 0 && wp_fd_get_known_locked(fds[i].fd, &ents[i].ofd) < 0)
+            unknown++;
+    wp_fdtab_unlock_shared();
+    for (nfds_t i = 0; unknown && i < n; i++)
+        if (fds[i].fd >= 0 && !ents[i].ofd && wp_fd_get(fds[i].fd, &ents[i].ofd) < 0)
+            ents[i].ofd = NULL;
+    int r = wp_poll__wait(ents, fds, n, timeout);
+    wp_poll__release(ents, fds, n);
+    if (ents != small)
+        free(ents);
+    return r;
+}
+
+int winpipe_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+    char in[256], out[256];
+    if (wp_tracing())
+        wp_trace_pollfds(in, sizeof in, fds, nfds, 0);
+    int r = (int)wp_ret(wp_poll(fds, nfds, timeout));
+    if (!wp_tracing())
+        return r;
+    return (int)wp_trace_ret(r, "poll(%s, %lu, %d) -> %s", in, (unsigned long)nfds, timeout,
+                             r > 0 ? wp_trace_pollfds(out, sizeof out, fds, nfds, 1) : "[]");
+}
