@@ -494,12 +494,13 @@ static void child_exiting_right_after_nonblocking_writes_loses_no_byte(void **st
  * write() reported is in the pipe (Linux: 65,536 reported, 65,536 read). winpipe's last write
  * may still be its write-behind then, which the child's exit must wait for; the parent reads
  * only a while after the child said how much it wrote, so nothing else drains it meanwhile. */
-static void check_no_byte_lost_at_exit(const char *how)
+static void check_no_byte_lost_at_exit(const char *prog, const char *how)
 {
     int data[2], note[2];
     posix_spawn_file_actions_t fa;
-    char *args[] = { "nbfill", "3", "4", (char *)how, NULL }, msg[32];
+    char *argv[] = { (char *)prog, "nbfill", "3", "4", (char *)how, NULL }, msg[32];
     size_t len = 0;
+    pid_t pid;
     wp_pipe(data, O_CLOEXEC);
     wp_pipe(note, O_CLOEXEC);
     wp_write_byte(data[1], 'x');
@@ -507,7 +508,7 @@ static void check_no_byte_lost_at_exit(const char *how)
     assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
     assert_int_equal(posix_spawn_file_actions_adddup2(&fa, data[1], 3), 0);
     assert_int_equal(posix_spawn_file_actions_adddup2(&fa, note[1], 4), 0);
-    pid_t pid = su_spawn(&fa, NULL, args);
+    assert_int_equal(posix_spawn(&pid, prog, &fa, NULL, argv, environ), 0);
     posix_spawn_file_actions_destroy(&fa);
     wp_close(data[1]);
     wp_close(note[1]);
@@ -528,13 +529,35 @@ static void check_no_byte_lost_at_exit(const char *how)
 static void child_that_never_made_a_pipe_loses_no_byte_at_exit(void **state)
 {
     (void)state;
-    check_no_byte_lost_at_exit("exit");
+    check_no_byte_lost_at_exit(su_child(), "exit");
 }
 
 static void child_that_never_made_a_pipe_loses_no_byte_at__exit(void **state)
 {
     (void)state;
-    check_no_byte_lost_at_exit("_exit");
+    check_no_byte_lost_at_exit(su_child(), "_exit");
+}
+
+/* Windows: the same with the child linked to winpipe statically (tests/child_static), where
+ * other exit hooks run than in a program using the DLL. */
+static void static_child_that_never_made_a_pipe_loses_no_byte_at__exit(void **state)
+{
+#ifdef _WIN32
+    char path[4096], *slash;
+    (void)state;
+    /* Beside the child; libtool leaves a program linked statically one folder up from the
+     * real executables of programs linked to the DLL (.libs). */
+    snprintf(path, sizeof path - 32, "%s", su_child());
+    slash = strrchr(path, '\\');
+    strcpy(slash ? slash + 1 : path, "child_static.exe");
+    if (GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES)
+        strcpy(slash ? slash + 1 : path, "..\\child_static.exe");
+    check_no_byte_lost_at_exit(path, "_exit");
+    check_no_byte_lost_at_exit(path, "exit");
+#else
+    (void)state;
+    skip(); /* Windows: how a statically linked program ends; Linux has one way */
+#endif
 }
 
 int main(void)
@@ -556,6 +579,7 @@ int main(void)
         WP_TEST(kill_sigterm_and_sigkill_are_wtermsig),
         WP_TEST(child_that_never_made_a_pipe_loses_no_byte_at_exit),
         WP_TEST(child_that_never_made_a_pipe_loses_no_byte_at__exit),
+        WP_TEST(static_child_that_never_made_a_pipe_loses_no_byte_at__exit),
         WP_TEST(kill_0_checks_existence),
         WP_TEST(kill_a_zombie_changes_nothing),
         WP_TEST(kill_invalid_signal_is_einval),
