@@ -228,6 +228,31 @@ static void creating_and_closing_1000_pipes_leaks_no_fd_or_handle(void **state)
     assert_int_equal(wp_open_count(), before_count);
 }
 
+/* ---- the fd limit ---------------------------------------------------------------------------- */
+
+/* POSIX: pipe() without two free fds below the limit fails with EMFILE (msvcrt's _pipe says
+ * ENFILE) and opens nothing: a single free number stays free. */
+static void pipe_with_the_fd_table_full_is_emfile(void **state)
+{
+    int p[2], q[2] = { -1, -1 }, first, second;
+    (void)state;
+    wp_pipe(p, 0);
+    wp_fd_limit();
+    assert_true(wp_fd_fill(p[0]) > 2);
+    assert_errno(pipe(q), EMFILE);
+    assert_errno(pipe2(q, O_NONBLOCK | O_CLOEXEC), EMFILE);
+    first = wp_fd_unfill(1);
+    assert_errno(pipe(q), EMFILE);
+    assert_errno(pipe2(q, O_CLOEXEC), EMFILE);
+    assert_int_equal(wp_lowest_free_fd(0), first);
+    second = wp_fd_unfill(1);
+    assert_ok(pipe(q));
+    assert_int_equal(q[0], first < second ? first : second);
+    assert_int_equal(q[1], first < second ? second : first);
+    wp_close_pipe(q);
+    wp_close_pipe(p);
+}
+
 /* ---- EOF and EPIPE --------------------------------------------------------------------------- */
 
 static void read_returns_remaining_data_then_0_after_writer_closed(void **state)
@@ -535,6 +560,7 @@ int main(void)
         WP_TEST(pipe_with_null_array_fails_with_efault),
         WP_TEST(pipe2_with_null_array_fails_with_efault),
         WP_TEST(creating_and_closing_1000_pipes_leaks_no_fd_or_handle),
+        WP_TEST_FD_LIMIT(pipe_with_the_fd_table_full_is_emfile),
         WP_TEST(read_returns_remaining_data_then_0_after_writer_closed),
         WP_TEST(write_fails_with_epipe_after_reader_closed),
         WP_TEST(write_with_unread_data_fails_with_epipe_after_reader_closed),

@@ -781,6 +781,34 @@ static void bad_fd_in_an_action_is_ebadf(void **state)
     posix_spawn_file_actions_destroy(&fa);
 }
 
+/* POSIX: an fd at or above the fd limit (sysconf(_SC_OPEN_MAX)) in addclose, adddup2 or addopen
+ * is EBADF when the action is added; the highest fd below it is accepted. glibc takes any fd in
+ * addfchdir (2.36: none checked) and the spawn fails with EBADF. */
+static void file_action_fds_at_the_fd_limit_are_ebadf(void **state)
+{
+    char *args[] = { "exit", "0", NULL };
+    char *argv[64];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int limit = (int)wp_fd_limit();
+    (void)state;
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addclose(&fa, limit), EBADF);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, limit, 1), EBADF);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, 1, limit), EBADF);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, limit, "x", O_RDONLY, 0), EBADF);
+    assert_int_equal(posix_spawn_file_actions_addclose(&fa, limit - 1), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, limit - 1, 1), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, 1, limit - 1), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, limit - 1, "x", O_RDONLY, 0), 0);
+    assert_int_equal(posix_spawn_file_actions_destroy(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addfchdir(&fa, limit), 0);
+    su_argv(argv, args);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), EBADF);
+    assert_int_equal(posix_spawn_file_actions_destroy(&fa), 0);
+}
+
 static void failing_addopen_fails_the_spawn(void **state)
 {
     char *args[] = { "exit", "0", NULL };
@@ -1246,6 +1274,7 @@ int main(void)
         WP_TEST(directory_is_eacces),
         WP_TEST(garbage_program_is_enoexec),
         WP_TEST(bad_fd_in_an_action_is_ebadf),
+        WP_TEST_FD_LIMIT(file_action_fds_at_the_fd_limit_are_ebadf),
         WP_TEST(failing_addopen_fails_the_spawn),
         WP_TEST(spawnattr_flags_round_trip_and_reject_unknown_bits),
         WP_TEST(spawnp_searches_path_and_slash_names_are_not_searched),
