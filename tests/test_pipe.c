@@ -14,6 +14,12 @@
 #include <wchar.h>
 #endif
 
+/* Code written for Windows and POSIX alike passes O_BINARY, which POSIX systems lack; gnulib
+ * defines it 0 there, as here. */
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
+
 /* ---- creation ---------------------------------------------------------------------------- */
 
 static void pipe_returns_two_distinct_nonnegative_fds(void **state)
@@ -179,6 +185,31 @@ static void pipe2_rejects_other_flags_with_einval_and_opens_nothing(void **state
     }
     assert_int_equal(wp_lowest_free_fd(0), before_free);
     assert_int_equal(wp_open_count(), before_count);
+}
+
+/* gnulib's spawn-pipe passes O_BINARY (with O_CLOEXEC) on mingw: pipe2 takes it, and the pipe is
+ * the one the other flags alone give, its bytes untranslated. */
+static void pipe2_accepts_o_binary(void **state)
+{
+    static const char bytes[] = "a\nb\r\n\x1a\x00z";
+    const int flag_sets[] = { O_BINARY, O_BINARY | O_CLOEXEC, O_BINARY | O_NONBLOCK | O_CLOEXEC };
+    char buf[16];
+    (void)state;
+    for (size_t i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+        int p[2] = { -1, -1 }, fl = flag_sets[i];
+        errno = 0;
+        if (pipe2(p, fl) != 0)
+            fail_msg("pipe2(p, %#x): errno %d (%s)", (unsigned)fl, errno, strerror(errno));
+        for (int end = 0; end < 2; end++) {
+            assert_rc(fcntl(p[end], F_GETFD), (fl & O_CLOEXEC) ? FD_CLOEXEC : 0);
+            assert_rc(fcntl(p[end], F_GETFL),
+                      (end ? O_WRONLY : O_RDONLY) | (fl & O_NONBLOCK));
+        }
+        assert_rc(write(p[1], bytes, sizeof bytes), sizeof bytes);
+        assert_rc(read(p[0], buf, sizeof buf), sizeof bytes);
+        assert_memory_equal(buf, bytes, sizeof bytes);
+        wp_close_pipe(p);
+    }
 }
 
 /* ---- bad arguments --------------------------------------------------------------------------- */
@@ -557,6 +588,7 @@ int main(void)
         WP_TEST(pipe2_o_cloexec_shows_fd_cloexec_in_f_getfd_of_both_ends_only),
         WP_TEST(pipe2_both_flags_show_in_f_getfl_and_f_getfd),
         WP_TEST(pipe2_rejects_other_flags_with_einval_and_opens_nothing),
+        WP_TEST(pipe2_accepts_o_binary),
         WP_TEST(pipe_with_null_array_fails_with_efault),
         WP_TEST(pipe2_with_null_array_fails_with_efault),
         WP_TEST(creating_and_closing_1000_pipes_leaks_no_fd_or_handle),
