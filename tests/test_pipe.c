@@ -574,6 +574,92 @@ static void win_named_pipe_fallback_works_as_a_pipe(void **state)
 #endif
 }
 
+#ifdef _WIN32
+/* The fallback pipe's name, if it is PID-TID-SERIAL-TICKS of this process and thread:
+ * *serial and 1; else 0. */
+static int named_pipe_serial(int fd, unsigned long *serial)
+{
+    union { FILE_NAME_INFO info; char bytes[1024]; } name;
+    unsigned long pid = 0, tid = 0;
+    unsigned long long ticks;
+    int end = -1;
+    memset(&name, 0, sizeof name);
+    assert_true(GetFileInformationByHandleEx((HANDLE)_get_osfhandle(fd), FileNameInfo, &name,
+                                             sizeof name - sizeof(WCHAR)));
+    const wchar_t *w = wcsstr(name.info.FileName, L"winpipe-");
+    return w && swscanf(w, L"winpipe-%lu-%lu-%lu-%llu%n", &pid, &tid, serial, &ticks, &end) == 4
+           && end > 0 && w[end] == 0 && pid == GetCurrentProcessId()
+           && tid == GetCurrentThreadId();
+}
+#endif
+
+/* Windows-only: another local process may create pipe names first. One that creates those the
+ * fallback would use next must neither make pipe() fail nor receive the data: the names must be
+ * unguessable, and a taken one tried again. Here the squatter (this process) learns the scheme
+ * PID-TID-SERIAL-TICKS from a first pipe's name and creates the next serial's name for every
+ * tick from now to half a second past the end of its work, then pipe() runs at once. */
+static void win_named_pipe_fallback_survives_squatted_names(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    enum { MAX_SQUAT = 20000, AHEAD_MS = 500 };
+    static HANDLE squat[MAX_SQUAT];
+    unsigned long serial = 0;
+    int p[2] = { -1, -1 }, n = 0, predictable, r, e, connected = 0;
+    ULONGLONG t, covered = 0, called;
+    char buf[8];
+    _putenv("WINPIPE_FORCE_NAMED_PIPE=1");
+    wp_pipe(p, 0);
+    predictable = named_pipe_serial(p[0], &serial);
+    wp_close_pipe(p);
+    for (t = GetTickCount64(); predictable && t <= GetTickCount64() + AHEAD_MS; t++) {
+        WCHAR name[96];
+        if (n == MAX_SQUAT)
+            fail_msg("squatting: %d names made and the clock still ahead", n);
+        _snwprintf(name, 96, L"\\\\.\\pipe\\winpipe-%lu-%lu-%lu-%llu", GetCurrentProcessId(),
+                   GetCurrentThreadId(), serial + 1, (unsigned long long)t);
+        squat[n] = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED,
+                                    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT,
+                                    PIPE_UNLIMITED_INSTANCES, 65536, 65536, 0, NULL);
+        if (squat[n] == INVALID_HANDLE_VALUE)
+            fail_msg("squatting %ls: error %lu", name, GetLastError());
+        n++;
+        covered = t;
+    }
+    errno = 0;
+    r = pipe(p);
+    e = errno;
+    called = GetTickCount64();
+    _putenv("WINPIPE_FORCE_NAMED_PIPE=");
+    /* A squatter's pipe with a client: winpipe's write end went there. */
+    for (int i = 0; i < n; i++) {
+        OVERLAPPED ov = { 0 };
+        DWORD got;
+        if (ConnectNamedPipe(squat[i], &ov) || GetLastError() == ERROR_PIPE_CONNECTED)
+            connected++;
+        else if (GetLastError() == ERROR_IO_PENDING) {
+            CancelIoEx(squat[i], &ov);
+            GetOverlappedResult(squat[i], &ov, &got, TRUE);
+        }
+        CloseHandle(squat[i]);
+    }
+    if (predictable && called > covered)
+        fail_msg("pipe() ran at tick %llu, after the last squatted one (%llu): nothing shown",
+                 (unsigned long long)called, (unsigned long long)covered);
+    if (r != 0)
+        fail_msg("pipe() with %d of its candidate names taken: %d, errno %d (%s)", n, r, e,
+                 strerror(e));
+    if (connected)
+        fail_msg("the write end connected to %d squatter's pipe(s)", connected);
+    assert_rc(write(p[1], "mine", 4), 4);
+    assert_rc(read(p[0], buf, sizeof buf), 4);
+    assert_memory_equal(buf, "mine", 4);
+    wp_close_pipe(p);
+#else
+    skip(); /* winpipe's named-pipe fallback: Windows only */
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +694,7 @@ int main(void)
         WP_TEST(win_underscore_pipe_binary_works_as_a_pipe),
         WP_TEST(win_underscore_pipe_noinherit_makes_handles_non_inheritable),
         WP_TEST(win_named_pipe_fallback_works_as_a_pipe),
+        WP_TEST(win_named_pipe_fallback_survives_squatted_names),
     };
     return cmocka_run_group_tests(tests, wp_group_ignore_sigpipe, wp_group_restore_sigpipe);
 }
