@@ -1247,7 +1247,65 @@ static void spawn_and_reap_with_pipes_leaks_nothing(void **state)
     assert_int_equal(wp_open_count(), before);
 }
 
-int main(void)
+/* A command line Windows cannot take (over 32766 UTF-16 units; here one argument of 200000
+ * bytes) fails with E2BIG, every time and without harm to the process; Linux too (one argument
+ * longer than MAX_ARG_STRLEN, 128 KiB). Many times, and a spawn that works afterwards, so that
+ * heap damage shows. Both registered last: a corrupted heap may end the program. */
+enum { E2BIG_LEN = 200000, E2BIG_TIMES = 20 };
+
+static char *e2big_arg(void)
+{
+    char *arg = malloc(E2BIG_LEN + 1);
+    assert_non_null(arg);
+    memset(arg, 'a', E2BIG_LEN);
+    arg[E2BIG_LEN] = 0;
+    return arg;
+}
+
+/* E2BIG_TIMES spawns of path with argv, each E2BIG; then the child runs as it should. */
+static void e2big_every_time(const char *path, char **argv)
+{
+    char *ok[] = { "exit", "7", NULL };
+    pid_t pid = -1;
+    for (int i = 0; i < E2BIG_TIMES; i++) {
+        int r = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+        if (r != E2BIG)
+            fail_msg("spawn %d of %s with a %d-byte argument: %d (%s), expected E2BIG", i, path,
+                     E2BIG_LEN, r, strerror(r));
+    }
+    assert_int_equal(WEXITSTATUS(su_reap(su_spawn(NULL, NULL, ok))), 7);
+}
+
+static void overlong_command_line_is_e2big_every_time(void **state)
+{
+    char *arg = e2big_arg(), *args[] = { "argv", arg, NULL }, *argv[64];
+    (void)state;
+    su_argv(argv, args);
+    e2big_every_time(argv[0], argv);
+    free(arg);
+}
+
+/* Windows: a batch file's command line is cmd.exe's, with the same limit. */
+static void overlong_batch_file_command_line_is_e2big_every_time(void **state)
+{
+#ifdef _WIN32
+    const char *bat = "wp-spawn-e2big.bat";
+    char *arg = e2big_arg(), *argv[] = { (char *)bat, arg, NULL };
+    FILE *f = fopen(bat, "w");
+    (void)state;
+    assert_non_null(f);
+    fputs("@echo off\r\nexit 0\r\n", f);
+    fclose(f);
+    e2big_every_time(bat, argv);
+    unlink(bat);
+    free(arg);
+#else
+    (void)state;
+    skip(); /* Linux runs no batch files */
+#endif
+}
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         WP_TEST(argv_reaches_the_child_exactly_for_hard_cases),
@@ -1287,6 +1345,11 @@ int main(void)
         WP_TEST(concurrent_spawns_do_not_leak_into_each_others_children),
         WP_TEST(fallback_concurrent_spawns_do_not_leak_into_each_others_children),
         WP_TEST(spawn_and_reap_with_pipes_leaks_nothing),
+        /* last: a damaged heap may end the program (see there) */
+        WP_TEST(overlong_command_line_is_e2big_every_time),
+        WP_TEST(overlong_batch_file_command_line_is_e2big_every_time),
     };
+    if (argc > 1) /* a test name pattern, for running one test */
+        cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
