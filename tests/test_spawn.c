@@ -762,6 +762,40 @@ static void garbage_program_is_enoexec(void **state)
     unlink(path);
 }
 
+/* A file Windows cannot run fails with ENOEXEC, as Linux's exec of one it cannot run. Wine runs
+ * a Unix executable, such as /bin/sh (Z:\bin\sh), as a host process that is no Windows process:
+ * its pid is no process and a blocking waitpid() on it never returns. So the test never blocks:
+ * after a spawn that wrongly succeeded it polls with WNOHANG for a bounded time, then fails. */
+static void unix_executable_under_wine_is_enoexec(void **state)
+{
+#ifdef _WIN32
+    char *argv[] = { "sh", "-c", "exit 3", NULL };
+    pid_t pid = -1, reaped = 0;
+    int r, st = 0, k, ke;
+    (void)state;
+    if (GetFileAttributesA("/bin/sh") == INVALID_FILE_ATTRIBUTES)
+        skip(); /* no /bin/sh: Windows proper, not Wine */
+    r = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ);
+    if (r == 0) {
+        errno = 0;
+        k = kill(pid, 0);
+        ke = errno;
+        for (int i = 0; i < 300 && pid > 0 && reaped == 0; i++) {
+            reaped = waitpid(pid, &st, WNOHANG);
+            if (reaped == 0)
+                wp_sleep_ms(10);
+        }
+        fail_msg("posix_spawn(\"/bin/sh\") returned 0 with pid %d (kill(pid, 0): %d, errno %d; "
+                 "waitpid(pid, WNOHANG) after 3 s: %d, status 0x%x), expected ENOEXEC",
+                 (int)pid, k, ke, (int)reaped, (unsigned)st);
+    }
+    assert_int_equal(r, ENOEXEC);
+#else
+    (void)state;
+    skip(); /* Linux runs /bin/sh */
+#endif
+}
+
 static void bad_fd_in_an_action_is_ebadf(void **state)
 {
     char *args[] = { "exit", "0", NULL };
@@ -1331,6 +1365,7 @@ int main(int argc, char **argv)
         WP_TEST(missing_program_is_enoent),
         WP_TEST(directory_is_eacces),
         WP_TEST(garbage_program_is_enoexec),
+        WP_TEST(unix_executable_under_wine_is_enoexec),
         WP_TEST(bad_fd_in_an_action_is_ebadf),
         WP_TEST_FD_LIMIT(file_action_fds_at_the_fd_limit_are_ebadf),
         WP_TEST(failing_addopen_fails_the_spawn),
