@@ -1145,6 +1145,133 @@ static void null_arguments_are_einval(void **state)
 #endif
 }
 
+/* ---- O_NONBLOCK in the child ---- */
+
+/* POSIX keeps O_NONBLOCK on the open file description, which a spawned child shares: the
+ * child's F_GETFL shows it, and its read of the empty pipe (or write into the full one) fails
+ * with EAGAIN at once. The child (child nbio) reports over a pipe of its own; one still blocked
+ * in the call after NBIO_HANG_MS is released by the parent (a byte written, or the pipe drained)
+ * so that the test fails instead of hanging. */
+#define NBIO_HANG_MS 5000
+
+struct nbio_report {
+    int flag, flag_err; /* O_NONBLOCK in the child's F_GETFL (1/0), errno if F_GETFL failed */
+    long r;             /* the read's or write's result */
+    int err, blocked, status;
+};
+
+/* Reads one line from fd into buf (at most n - 1 bytes, NUL-terminated) a byte at a time; waits at
+ * most ms (-1: no limit) for it to start. 0 on time-out, -1 at EOF, else 1. */
+static int nbio_line(int fd, char *buf, size_t n, int ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    size_t len = 0;
+    if (ms >= 0 && poll(&p, 1, ms) == 0)
+        return 0;
+    while (len + 1 < n) {
+        ssize_t r = read(fd, buf + len, 1);
+        if (r <= 0)
+            break;
+        if (buf[len++] == '\n')
+            break;
+    }
+    buf[len] = 0;
+    return len ? 1 : -1;
+}
+
+/* Runs child nbio OP CHILD_FD 4 with fd as CHILD_FD; release() unblocks a child blocked in OP. */
+static void nbio_run(const char *op, int fd, int child_fd, void (*release)(int), int release_fd,
+                     struct nbio_report *rep)
+{
+    char fdarg[16], line[64];
+    char *args[] = { "nbio", (char *)op, fdarg, "4", NULL };
+    posix_spawn_file_actions_t fa;
+    int rp[2], got;
+    pid_t pid;
+    memset(rep, 0, sizeof *rep);
+    snprintf(fdarg, sizeof fdarg, "%d", child_fd);
+    wp_pipe(rp, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, fd, child_fd), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, rp[1], 4), 0);
+    pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(rp[1]);
+    if (nbio_line(rp[0], line, sizeof line, -1) != 1
+        || sscanf(line, "F %d %d", &rep->flag, &rep->flag_err) != 2)
+        fail_msg("child nbio %s %d: no F_GETFL report ('%s')", op, child_fd, line);
+    got = nbio_line(rp[0], line, sizeof line, NBIO_HANG_MS);
+    if (got == 0) {
+        rep->blocked = 1;
+        release(release_fd);
+        got = nbio_line(rp[0], line, sizeof line, -1);
+    }
+    if (got != 1 || sscanf(line, "R %ld %d", &rep->r, &rep->err) != 2)
+        fail_msg("child nbio %s %d: no result report ('%s')", op, child_fd, line);
+    wp_close(rp[0]);
+    rep->status = su_reap(pid);
+}
+
+/* 1 (and the report printed) unless the child saw O_NONBLOCK and got EAGAIN at once. */
+static int nbio_wrong(const char *op, int child_fd, const struct nbio_report *rep)
+{
+    if (rep->flag == 1 && !rep->blocked && rep->r == -1 && rep->err == EAGAIN && rep->status == 0)
+        return 0;
+    print_error("child's fd %d: F_GETFL %s O_NONBLOCK (errno %d); its %s of 1 byte %s %ld, "
+                "errno %d (%s), expected -1 with EAGAIN at once; exit status 0x%x\n", child_fd,
+                rep->flag == 1 ? "has" : "lacks", rep->flag_err, op,
+                rep->blocked ? "blocked until the parent released it, then returned"
+                             : "returned", rep->r, rep->err, strerror(rep->err),
+                (unsigned)rep->status);
+    return 1;
+}
+
+static void nbio_release_reader(int wfd)
+{
+    wp_write_byte(wfd, 'r');
+}
+
+static void nbio_release_writer(int rfd)
+{
+    static char buf[65536];
+    assert_true(read(rfd, buf, sizeof buf) > 0);
+}
+
+/* A pipe whose read end (or write end, the pipe then full) has O_NONBLOCK goes to each child as
+ * each of child_fds; fails listing every child that did not see it. */
+static void nbio_both(int is_write, const int child_fds[2])
+{
+    const char *op = is_write ? "write" : "read";
+    struct nbio_report rep;
+    int p[2], wrong = 0;
+    for (int i = 0; i < 2; i++) {
+        wp_pipe(p, O_CLOEXEC);
+        wp_set_nonblock(p[is_write], 1);
+        if (is_write)
+            assert_true(wp_fill(p[1], 0, 4096) >= WP_PIPE_CAPACITY);
+        nbio_run(op, p[is_write], child_fds[i],
+                 is_write ? nbio_release_writer : nbio_release_reader, p[!is_write], &rep);
+        wp_close_pipe(p);
+        wrong += nbio_wrong(op, child_fds[i], &rep);
+    }
+    if (wrong)
+        fail_msg("%d of 2 children did not see O_NONBLOCK (listed above)", wrong);
+}
+
+static void o_nonblock_on_a_read_end_reaches_the_child(void **state)
+{
+    static const int child_fds[2] = { 0, 3 };
+    (void)state;
+    nbio_both(0, child_fds);
+}
+
+static void o_nonblock_on_a_write_end_reaches_the_child(void **state)
+{
+    static const int child_fds[2] = { 1, 3 };
+    (void)state;
+    nbio_both(1, child_fds);
+}
+
 /* ---- concurrency and leaks ---- */
 
 struct racer {
@@ -1377,6 +1504,8 @@ int main(int argc, char **argv)
         WP_TEST(batch_files_get_safe_arguments_or_einval),
         WP_TEST(batch_file_names_with_trailing_dots_or_spaces_are_batch_files),
         WP_TEST(null_arguments_are_einval),
+        WP_TEST(o_nonblock_on_a_read_end_reaches_the_child),
+        WP_TEST(o_nonblock_on_a_write_end_reaches_the_child),
         WP_TEST(concurrent_spawns_do_not_leak_into_each_others_children),
         WP_TEST(fallback_concurrent_spawns_do_not_leak_into_each_others_children),
         WP_TEST(spawn_and_reap_with_pipes_leaks_nothing),
