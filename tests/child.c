@@ -33,6 +33,11 @@
  *                              would, and exits with its exit code (100 + the signal if one ended
  *                              it). Natively: SIGINT to PROG. Windows: PROG runs in a console of
  *                              its own without a window and gets CTRL_C_EVENT through it.
+ *   child nbio read|write FD OUTFD  what the child sees of an O_NONBLOCK its parent set on FD's
+ *                              open file description: "F B E\n" on OUTFD at once (B: 1 if F_GETFL
+ *                              of FD has O_NONBLOCK, else 0; E: errno if F_GETFL failed, else
+ *                              0), then one read or write of 1 byte on FD through winpipe and
+ *                              "R RESULT ERRNO\n" (ERRNO 0 unless RESULT < 0)
  *   child closed-stderr PATH   calls winpipe's close(-1), closes fd 2 (its handle goes too),
  *                              opens PATH until a handle gets the old standard error's value
  *                              (Windows; exit 6 if none does), writes "data" to it, calls
@@ -41,7 +46,7 @@
  *
  * All output is binary. On Windows the child uses the C runtime's own _read/_write and
  * _get_osfhandle, as an ordinary program not linked with winpipe would (only `sigpipe`,
- * `nbwrite` and `nbfill` go through winpipe's write, whose SIGPIPE and write-behind they test);
+ * `nbwrite`, `nbfill` and `nbio` go through winpipe's fcntl, read and write, which they test);
  * argv and env come from the wide C runtime so that UTF-8 round-trips exactly.
  *
  * How tests find it: the environment variable WINPIPE_CHILD if set, else "child" (Windows:
@@ -308,6 +313,23 @@ static int child_nbfill(int fd, int note, const char *how)
     exit(0);
 }
 
+/* The call may block where it should not: the first line goes out before it. */
+static int child_nbio(int is_write, int fd, int out)
+{
+    char line[64], c = 'c';
+    int fl, n;
+    long r;
+    errno = 0;
+    fl = fcntl(fd, F_GETFL);
+    n = sprintf(line, "F %d %d\n", fl == -1 ? 0 : (fl & O_NONBLOCK) != 0, fl == -1 ? errno : 0);
+    child_put(out, line, (size_t)n);
+    errno = 0;
+    r = is_write ? (long)write(fd, &c, 1) : (long)read(fd, &c, 1);
+    n = sprintf(line, "R %ld %d\n", r, r < 0 ? errno : 0);
+    child_put(out, line, (size_t)n);
+    return 0;
+}
+
 /* lines: each fd's output, written in 4000-byte pieces that end wherever they fill. */
 struct child_lines_out {
     int fd;
@@ -528,6 +550,8 @@ int main(int argc, char **argv)
         return child_nbwrite(atol(argv[2]));
     if (strcmp(cmd, "nbfill") == 0 && argc > 4)
         return child_nbfill(atoi(argv[2]), atoi(argv[3]), argv[4]);
+    if (strcmp(cmd, "nbio") == 0 && argc > 4)
+        return child_nbio(strcmp(argv[2], "write") == 0, atoi(argv[3]), atoi(argv[4]));
     if (strcmp(cmd, "closed-stderr") == 0 && argc > 2)
         return child_closed_stderr(argv[2]);
     if (strcmp(cmd, "lines") == 0 && argc > 3)

@@ -15,6 +15,7 @@
 #include <windows.h>
 #else
 #include <dirent.h>
+#include <sys/resource.h>
 #endif
 
 /* Unbuffered output for every test program that links this helper: a test process that dies
@@ -141,6 +142,88 @@ int wp_lowest_free_fd(int from)
     }
     fail_msg("no free fd found from %d", from);
     return -1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The fd limit                                                                               */
+
+static int fdl_fds[16384]; /* what wp_fd_fill opened, in order */
+static int fdl_n;
+#ifndef _WIN32
+static struct rlimit fdl_saved;
+static int fdl_lowered;
+#endif
+
+long wp_fd_limit(void)
+{
+#if defined(_WIN32) && !defined(_SC_OPEN_MAX)
+    fail_msg("winpipe lacks sysconf(_SC_OPEN_MAX)");
+    return -1;
+#else
+    long n;
+#ifndef _WIN32
+    if (!fdl_lowered) {
+        struct rlimit rl;
+        assert_ok(getrlimit(RLIMIT_NOFILE, &fdl_saved));
+        rl = fdl_saved;
+        if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > WP_FD_LIMIT_NATIVE)
+            rl.rlim_cur = WP_FD_LIMIT_NATIVE;
+        assert_ok(setrlimit(RLIMIT_NOFILE, &rl));
+        fdl_lowered = 1;
+    }
+#endif
+    errno = 0;
+    n = sysconf(_SC_OPEN_MAX);
+    if (n <= 0)
+        fail_msg("sysconf(_SC_OPEN_MAX): %ld (errno %d: %s)", n, errno, strerror(errno));
+    return n;
+#endif
+}
+
+int wp_fd_fill(int fd)
+{
+    int n = 0;
+    for (;;) {
+        errno = 0;
+        int r = dup(fd);
+        if (r == -1 && errno == EMFILE)
+            return n;
+        if (r < 0)
+            fail_msg("filling the fd table: dup(%d) after %d new fds (the last %d) returned %d "
+                     "(errno %d: %s), expected EMFILE once full", fd, n,
+                     fdl_n ? fdl_fds[fdl_n - 1] : -1, r, errno, strerror(errno));
+        if (fdl_n == (int)(sizeof fdl_fds / sizeof fdl_fds[0])) {
+            close(r);
+            fail_msg("filling the fd table: %d fds open and still no EMFILE", fdl_n);
+        }
+        fdl_fds[fdl_n++] = r;
+        n++;
+    }
+}
+
+int wp_fd_unfill(int n)
+{
+    int lowest = -1;
+    if (n > fdl_n)
+        fail_msg("wp_fd_unfill(%d): only %d filled", n, fdl_n);
+    while (n-- > 0) {
+        int fd = fdl_fds[--fdl_n];
+        wp_close(fd);
+        if (lowest < 0 || fd < lowest)
+            lowest = fd;
+    }
+    return lowest;
+}
+
+int wp_fd_limit_teardown(void **state)
+{
+    while (fdl_n > 0)
+        close(fdl_fds[--fdl_n]);
+#ifndef _WIN32
+    if (fdl_lowered && setrlimit(RLIMIT_NOFILE, &fdl_saved) == 0)
+        fdl_lowered = 0;
+#endif
+    return wp_teardown(state);
 }
 
 /* ------------------------------------------------------------------------------------------ */

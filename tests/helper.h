@@ -92,6 +92,24 @@ long wp_open_count(void);
 /* Lowest fd number >= from that is not open (probed with fcntl(F_GETFD) -> EBADF). */
 int wp_lowest_free_fd(int from);
 
+/*
+ * The fd limit, learned as a program learns it: sysconf(_SC_OPEN_MAX) (Linux: RLIMIT_NOFILE's
+ * soft limit; winpipe: its C runtime's fd table, 2048 for msvcrt and 8192 for UCRT). Natively it
+ * first lowers the soft limit to WP_FD_LIMIT_NATIVE, so that filling the table stays cheap.
+ * Tests that call it are registered with WP_TEST_FD_LIMIT, whose teardown closes every fd
+ * wp_fd_fill opened and restores the limit, even when the test failed.
+ */
+#define WP_FD_LIMIT_NATIVE 256
+long wp_fd_limit(void);
+/* dup(fd) into every free number until EMFILE (any other result fails the test): the table is
+ * full afterwards. Returns how many fds it opened. */
+int wp_fd_fill(int fd);
+/* Closes the n fds wp_fd_fill opened last; returns the lowest number it closed. */
+int wp_fd_unfill(int n);
+int wp_fd_limit_teardown(void **state);
+#define WP_TEST_FD_LIMIT(f)                                                                   \
+    cmocka_unit_test_prestate_setup_teardown(f, wp_setup, wp_fd_limit_teardown, (void *)#f)
+
 /* Makes a pipe (pipe() if flags == 0, else pipe2(fds, flags)), failing the test on error. */
 void wp_pipe(int fds[2], int flags);
 /* Closes fd, failing the test unless close returns 0. */

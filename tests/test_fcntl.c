@@ -13,6 +13,8 @@
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
+#else
+#include <sys/resource.h>
 #endif
 
 /* ---- dup ------------------------------------------------------------------------------------- */
@@ -431,6 +433,71 @@ static void f_dupfd_with_negative_or_huge_min_fails_with_einval(void **state)
     wp_close_pipe(p);
 }
 
+/* ---- the fd limit ----------------------------------------------------------------------------- */
+
+/* POSIX: sysconf(_SC_OPEN_MAX) is how many fds a process may have, and getdtablesize() says the
+ * same (Linux: RLIMIT_NOFILE). Windows: the C runtime's fd table ends at 2048 (msvcrt) or 8192
+ * (UCRT). The fd below the limit can be had; the limit itself is EBADF to dup2 and dup3. */
+static void the_fd_limit_is_sysconf_open_max_and_getdtablesize(void **state)
+{
+    int p[2], limit = (int)wp_fd_limit();
+    (void)state;
+#if !defined(_WIN32) || defined(_SC_OPEN_MAX)
+    assert_int_equal(getdtablesize(), limit);
+#endif
+#if defined(_WIN32) && defined(_UCRT)
+    assert_int_equal(limit, 8192);
+#elif defined(_WIN32)
+    assert_int_equal(limit, 2048);
+#else
+    struct rlimit rl;
+    assert_ok(getrlimit(RLIMIT_NOFILE, &rl));
+    assert_int_equal(limit, rl.rlim_cur);
+#endif
+    wp_pipe(p, 0);
+    assert_rc(dup2(p[0], limit - 1), limit - 1);
+    assert_rc(fcntl(limit - 1, F_GETFL), O_RDONLY);
+    wp_close(limit - 1);
+    assert_errno(dup2(p[0], limit), EBADF);
+    assert_errno(dup3(p[0], limit, O_CLOEXEC), EBADF);
+    wp_close_pipe(p);
+}
+
+/* POSIX: with every fd up to the limit open, dup and F_DUPFD fail with EMFILE (msvcrt's _dup
+ * says EBADF); the number freed next is the one they give. */
+static void dup_and_f_dupfd_with_the_table_full_are_emfile(void **state)
+{
+    int p[2], limit, freed;
+    (void)state;
+    wp_pipe(p, 0);
+    limit = (int)wp_fd_limit();
+    assert_true(wp_fd_fill(p[0]) > 0);
+    assert_errno(dup(p[0]), EMFILE);
+    assert_errno(fcntl(p[0], F_DUPFD, 0), EMFILE);
+    assert_errno(fcntl(p[0], F_DUPFD_CLOEXEC, 0), EMFILE);
+    assert_errno(fcntl(p[0], F_DUPFD, limit - 1), EMFILE);
+    freed = wp_fd_unfill(1);
+    assert_rc(fcntl(p[0], F_DUPFD_CLOEXEC, 0), freed);
+    wp_close(freed);
+    assert_rc(dup(p[0]), freed);
+    wp_close(freed);
+    wp_close_pipe(p);
+}
+
+/* POSIX: F_DUPFD's lowest number must be below the limit: EINVAL otherwise. */
+static void f_dupfd_from_the_fd_limit_up_is_einval(void **state)
+{
+    int p[2], limit = (int)wp_fd_limit();
+    (void)state;
+    wp_pipe(p, 0);
+    assert_errno(fcntl(p[0], F_DUPFD, limit), EINVAL);
+    assert_errno(fcntl(p[0], F_DUPFD_CLOEXEC, limit), EINVAL);
+    assert_errno(fcntl(p[0], F_DUPFD, limit + 1), EINVAL);
+    assert_rc(fcntl(p[0], F_DUPFD, limit - 1), limit - 1);
+    wp_close(limit - 1);
+    wp_close_pipe(p);
+}
+
 /* ---- fcntl errors and flags ---------------------------------------------------------------------- */
 
 static void fcntl_with_unknown_cmd_fails_with_einval(void **state)
@@ -707,6 +774,9 @@ int main(void)
         WP_TEST(f_dupfd_new_fd_has_fd_cloexec_clear),
         WP_TEST(f_dupfd_cloexec_sets_fd_cloexec_at_lowest_free_at_or_above_min),
         WP_TEST(f_dupfd_with_negative_or_huge_min_fails_with_einval),
+        WP_TEST_FD_LIMIT(the_fd_limit_is_sysconf_open_max_and_getdtablesize),
+        WP_TEST_FD_LIMIT(dup_and_f_dupfd_with_the_table_full_are_emfile),
+        WP_TEST_FD_LIMIT(f_dupfd_from_the_fd_limit_up_is_einval),
         WP_TEST(fcntl_with_unknown_cmd_fails_with_einval),
         WP_TEST(fcntl_on_bad_fd_fails_with_ebadf),
         WP_TEST(f_setfl_ignores_access_mode_bits),

@@ -329,6 +329,86 @@ static void write_from_null_buffer_to_empty_pipe_fails_with_efault(void **state)
     wp_close_pipe(p);
 }
 
+/* ---- counts and ranges no address space holds ------------------------------------------------- */
+
+/* Linux checks (buf, count) against the address space before it looks at the pipe: a count above
+ * SSIZE_MAX, or a range that wraps past the top of the address space, is EFAULT whether the pipe
+ * is blocking or not, empty or not, and before EAGAIN, EOF or EPIPE. Both are cheap to refuse
+ * before touching the buffer. Each call gets a fresh pipe; every call that does not give -1 with
+ * EFAULT is printed, then the test fails. */
+enum { BAD_EMPTY, BAD_DATA, BAD_PEER_GONE };
+
+/* At least what a non-blocking write copies at once (64 KiB): a write that wrongly takes the
+ * count stays inside it. */
+static char bad_range_buf[1 << 17];
+
+/* One call; 1 if it did not give -1 with EFAULT. */
+static int bad_range_call(int is_write, int nonblock, int st, void *buf, size_t count,
+                          const char *what)
+{
+    static const char *const states[] = { "empty", "with data", "other end closed" };
+    int p[2], e;
+    ssize_t r;
+    wp_pipe(p, nonblock ? O_NONBLOCK : 0);
+    if (st == BAD_DATA)
+        wp_write_byte(p[1], 'd');
+    if (st == BAD_PEER_GONE)
+        wp_close(p[is_write ? 0 : 1]);
+    errno = 0;
+    r = is_write ? write(p[1], buf, count) : read(p[0], buf, count);
+    e = errno;
+    if (r != -1 || e != EFAULT)
+        print_error("  %s(%s), %s pipe, %s: %lld, errno %d (%s)\n", is_write ? "write" : "read",
+                    what, nonblock ? "non-blocking" : "blocking", states[st], (long long)r, e,
+                    strerror(e));
+    /* The read end first: a write wrongly taken then fails instead of keeping close waiting. */
+    if (!(st == BAD_PEER_GONE && is_write))
+        wp_close(p[0]);
+    if (!(st == BAD_PEER_GONE && !is_write))
+        wp_close(p[1]);
+    return r != -1 || e != EFAULT;
+}
+
+/* Every pipe state and mode for one (buf, count), the empty read and the reader-less write
+ * included; how many calls gave no EFAULT. */
+static int bad_range_all(void *buf, size_t count, const char *what)
+{
+    int bad = 0;
+    for (int nonblock = 0; nonblock < 2; nonblock++) {
+        for (int st = BAD_EMPTY; st <= BAD_PEER_GONE; st++) {
+            bad += bad_range_call(1, nonblock, st, buf, count, what);
+            bad += bad_range_call(0, nonblock, st, buf, count, what);
+        }
+    }
+    return bad;
+}
+
+static void counts_above_ssize_max_are_efault(void **state)
+{
+    /* volatile: the compiler would warn of counts larger than any object */
+    volatile size_t max = SIZE_MAX, above = (size_t)SSIZE_MAX + 1;
+    volatile size_t to_wrap = SIZE_MAX - (size_t)(uintptr_t)bad_range_buf + 2; /* ends at 1 */
+    int bad;
+    (void)state;
+    bad = bad_range_all(bad_range_buf, max, "buf, SIZE_MAX");
+    bad += bad_range_all(bad_range_buf, above, "buf, SSIZE_MAX + 1");
+    bad += bad_range_all(bad_range_buf, to_wrap, "buf, to 1 past the top");
+    if (bad)
+        fail_msg("%d of 36 calls did not give -1 with EFAULT (listed above)", bad);
+}
+
+/* A small count from the last bytes of the address space wraps too. Registered last: a
+ * winpipe that reads such a buffer may end the program. */
+static void a_range_wrapping_past_the_top_is_efault(void **state)
+{
+    void *volatile top = (void *)(UINTPTR_MAX - 7);
+    int bad;
+    (void)state;
+    bad = bad_range_all(top, 16, "UINTPTR_MAX - 7, 16");
+    if (bad)
+        fail_msg("%d of 12 calls did not give -1 with EFAULT (listed above)", bad);
+}
+
 /* ---- threads ----------------------------------------------------------------------------------- */
 
 #define MIB ((size_t)1 << 20)
@@ -661,6 +741,8 @@ int main(void)
         /* last: the slowest test (1024 writes of 64 bytes) and stdio, which goes through the CRT */
         WP_TEST(nonblocking_fill_with_64_byte_writes_accepts_64k_and_reads_back_in_order),
         WP_TEST(stdio_fdopen_fputs_fgets_round_trip_then_eof),
+        WP_TEST(counts_above_ssize_max_are_efault),
+        WP_TEST(a_range_wrapping_past_the_top_is_efault), /* last: see there */
     };
     return cmocka_run_group_tests(tests, wp_group_ignore_sigpipe, wp_group_restore_sigpipe);
 }

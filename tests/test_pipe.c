@@ -14,6 +14,12 @@
 #include <wchar.h>
 #endif
 
+/* Code written for Windows and POSIX alike passes O_BINARY, which POSIX systems lack; gnulib
+ * defines it 0 there, as here. */
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
+
 /* ---- creation ---------------------------------------------------------------------------- */
 
 static void pipe_returns_two_distinct_nonnegative_fds(void **state)
@@ -181,6 +187,31 @@ static void pipe2_rejects_other_flags_with_einval_and_opens_nothing(void **state
     assert_int_equal(wp_open_count(), before_count);
 }
 
+/* gnulib's spawn-pipe passes O_BINARY (with O_CLOEXEC) on mingw: pipe2 takes it, and the pipe is
+ * the one the other flags alone give, its bytes untranslated. */
+static void pipe2_accepts_o_binary(void **state)
+{
+    static const char bytes[] = "a\nb\r\n\x1a\x00z";
+    const int flag_sets[] = { O_BINARY, O_BINARY | O_CLOEXEC, O_BINARY | O_NONBLOCK | O_CLOEXEC };
+    char buf[16];
+    (void)state;
+    for (size_t i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+        int p[2] = { -1, -1 }, fl = flag_sets[i];
+        errno = 0;
+        if (pipe2(p, fl) != 0)
+            fail_msg("pipe2(p, %#x): errno %d (%s)", (unsigned)fl, errno, strerror(errno));
+        for (int end = 0; end < 2; end++) {
+            assert_rc(fcntl(p[end], F_GETFD), (fl & O_CLOEXEC) ? FD_CLOEXEC : 0);
+            assert_rc(fcntl(p[end], F_GETFL),
+                      (end ? O_WRONLY : O_RDONLY) | (fl & O_NONBLOCK));
+        }
+        assert_rc(write(p[1], bytes, sizeof bytes), sizeof bytes);
+        assert_rc(read(p[0], buf, sizeof buf), sizeof bytes);
+        assert_memory_equal(buf, bytes, sizeof bytes);
+        wp_close_pipe(p);
+    }
+}
+
 /* ---- bad arguments --------------------------------------------------------------------------- */
 
 static void pipe_with_null_array_fails_with_efault(void **state)
@@ -226,6 +257,31 @@ static void creating_and_closing_1000_pipes_leaks_no_fd_or_handle(void **state)
     }
     assert_int_equal(wp_lowest_free_fd(0), before_free);
     assert_int_equal(wp_open_count(), before_count);
+}
+
+/* ---- the fd limit ---------------------------------------------------------------------------- */
+
+/* POSIX: pipe() without two free fds below the limit fails with EMFILE (msvcrt's _pipe says
+ * ENFILE) and opens nothing: a single free number stays free. */
+static void pipe_with_the_fd_table_full_is_emfile(void **state)
+{
+    int p[2], q[2] = { -1, -1 }, first, second;
+    (void)state;
+    wp_pipe(p, 0);
+    wp_fd_limit();
+    assert_true(wp_fd_fill(p[0]) > 2);
+    assert_errno(pipe(q), EMFILE);
+    assert_errno(pipe2(q, O_NONBLOCK | O_CLOEXEC), EMFILE);
+    first = wp_fd_unfill(1);
+    assert_errno(pipe(q), EMFILE);
+    assert_errno(pipe2(q, O_CLOEXEC), EMFILE);
+    assert_int_equal(wp_lowest_free_fd(0), first);
+    second = wp_fd_unfill(1);
+    assert_ok(pipe(q));
+    assert_int_equal(q[0], first < second ? first : second);
+    assert_int_equal(q[1], first < second ? second : first);
+    wp_close_pipe(q);
+    wp_close_pipe(p);
 }
 
 /* ---- EOF and EPIPE --------------------------------------------------------------------------- */
@@ -518,6 +574,92 @@ static void win_named_pipe_fallback_works_as_a_pipe(void **state)
 #endif
 }
 
+#ifdef _WIN32
+/* The fallback pipe's name, if it is PID-TID-SERIAL-TICKS of this process and thread:
+ * *serial and 1; else 0. */
+static int named_pipe_serial(int fd, unsigned long *serial)
+{
+    union { FILE_NAME_INFO info; char bytes[1024]; } name;
+    unsigned long pid = 0, tid = 0;
+    unsigned long long ticks;
+    int end = -1;
+    memset(&name, 0, sizeof name);
+    assert_true(GetFileInformationByHandleEx((HANDLE)_get_osfhandle(fd), FileNameInfo, &name,
+                                             sizeof name - sizeof(WCHAR)));
+    const wchar_t *w = wcsstr(name.info.FileName, L"winpipe-");
+    return w && swscanf(w, L"winpipe-%lu-%lu-%lu-%llu%n", &pid, &tid, serial, &ticks, &end) == 4
+           && end > 0 && w[end] == 0 && pid == GetCurrentProcessId()
+           && tid == GetCurrentThreadId();
+}
+#endif
+
+/* Windows-only: another local process may create pipe names first. One that creates those the
+ * fallback would use next must neither make pipe() fail nor receive the data: the names must be
+ * unguessable, and a taken one tried again. Here the squatter (this process) learns the scheme
+ * PID-TID-SERIAL-TICKS from a first pipe's name and creates the next serial's name for every
+ * tick from now to half a second past the end of its work, then pipe() runs at once. */
+static void win_named_pipe_fallback_survives_squatted_names(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    enum { MAX_SQUAT = 20000, AHEAD_MS = 500 };
+    static HANDLE squat[MAX_SQUAT];
+    unsigned long serial = 0;
+    int p[2] = { -1, -1 }, n = 0, predictable, r, e, connected = 0;
+    ULONGLONG t, covered = 0, called;
+    char buf[8];
+    _putenv("WINPIPE_FORCE_NAMED_PIPE=1");
+    wp_pipe(p, 0);
+    predictable = named_pipe_serial(p[0], &serial);
+    wp_close_pipe(p);
+    for (t = GetTickCount64(); predictable && t <= GetTickCount64() + AHEAD_MS; t++) {
+        WCHAR name[96];
+        if (n == MAX_SQUAT)
+            fail_msg("squatting: %d names made and the clock still ahead", n);
+        _snwprintf(name, 96, L"\\\\.\\pipe\\winpipe-%lu-%lu-%lu-%llu", GetCurrentProcessId(),
+                   GetCurrentThreadId(), serial + 1, (unsigned long long)t);
+        squat[n] = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED,
+                                    PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT,
+                                    PIPE_UNLIMITED_INSTANCES, 65536, 65536, 0, NULL);
+        if (squat[n] == INVALID_HANDLE_VALUE)
+            fail_msg("squatting %ls: error %lu", name, GetLastError());
+        n++;
+        covered = t;
+    }
+    errno = 0;
+    r = pipe(p);
+    e = errno;
+    called = GetTickCount64();
+    _putenv("WINPIPE_FORCE_NAMED_PIPE=");
+    /* A squatter's pipe with a client: winpipe's write end went there. */
+    for (int i = 0; i < n; i++) {
+        OVERLAPPED ov = { 0 };
+        DWORD got;
+        if (ConnectNamedPipe(squat[i], &ov) || GetLastError() == ERROR_PIPE_CONNECTED)
+            connected++;
+        else if (GetLastError() == ERROR_IO_PENDING) {
+            CancelIoEx(squat[i], &ov);
+            GetOverlappedResult(squat[i], &ov, &got, TRUE);
+        }
+        CloseHandle(squat[i]);
+    }
+    if (predictable && called > covered)
+        fail_msg("pipe() ran at tick %llu, after the last squatted one (%llu): nothing shown",
+                 (unsigned long long)called, (unsigned long long)covered);
+    if (r != 0)
+        fail_msg("pipe() with %d of its candidate names taken: %d, errno %d (%s)", n, r, e,
+                 strerror(e));
+    if (connected)
+        fail_msg("the write end connected to %d squatter's pipe(s)", connected);
+    assert_rc(write(p[1], "mine", 4), 4);
+    assert_rc(read(p[0], buf, sizeof buf), 4);
+    assert_memory_equal(buf, "mine", 4);
+    wp_close_pipe(p);
+#else
+    skip(); /* winpipe's named-pipe fallback: Windows only */
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,9 +674,11 @@ int main(void)
         WP_TEST(pipe2_o_cloexec_shows_fd_cloexec_in_f_getfd_of_both_ends_only),
         WP_TEST(pipe2_both_flags_show_in_f_getfl_and_f_getfd),
         WP_TEST(pipe2_rejects_other_flags_with_einval_and_opens_nothing),
+        WP_TEST(pipe2_accepts_o_binary),
         WP_TEST(pipe_with_null_array_fails_with_efault),
         WP_TEST(pipe2_with_null_array_fails_with_efault),
         WP_TEST(creating_and_closing_1000_pipes_leaks_no_fd_or_handle),
+        WP_TEST_FD_LIMIT(pipe_with_the_fd_table_full_is_emfile),
         WP_TEST(read_returns_remaining_data_then_0_after_writer_closed),
         WP_TEST(write_fails_with_epipe_after_reader_closed),
         WP_TEST(write_with_unread_data_fails_with_epipe_after_reader_closed),
@@ -550,6 +694,7 @@ int main(void)
         WP_TEST(win_underscore_pipe_binary_works_as_a_pipe),
         WP_TEST(win_underscore_pipe_noinherit_makes_handles_non_inheritable),
         WP_TEST(win_named_pipe_fallback_works_as_a_pipe),
+        WP_TEST(win_named_pipe_fallback_survives_squatted_names),
     };
     return cmocka_run_group_tests(tests, wp_group_ignore_sigpipe, wp_group_restore_sigpipe);
 }

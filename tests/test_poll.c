@@ -1216,6 +1216,67 @@ static void closing_one_polled_fd_does_not_stop_poll_minus1_waking_for_another(v
     wp_close_pipe(b);
 }
 
+/* Linux looks each fd number up again on every scan of the set, after a wake-up as at the
+ * time-out: an fd another thread closed meanwhile is POLLNVAL, and one whose number a new pipe
+ * took reports that pipe. Here the main thread closes a polled read end and wakes the poller
+ * through a second pipe, listed first: any scan that sees the wake-up byte sees what the number
+ * means by then, so the result is exact. (Without a wake-up the same holds at the time-out,
+ * provided the other thread was done by then.) */
+
+/* poll(-1) in a thread over wake's read end, then a's, both made here. */
+static struct poller *poll_wake_and_a(int wake[2], int a[2], struct pollfd p[2])
+{
+    struct poller *t;
+    wp_pipe(wake, 0);
+    wp_pipe(a, 0);
+    p[0].fd = wake[0]; p[0].events = POLLIN; p[0].revents = 0;
+    p[1].fd = a[0]; p[1].events = POLLIN; p[1].revents = 0;
+    t = poller_start(p, 2, -1);
+    wp_sleep_ms(100); /* most likely asleep by now; the result does not depend on it */
+    return t;
+}
+
+static void poll_sees_a_polled_fd_closed_meanwhile_as_pollnval(void **state)
+{
+    struct pollfd p[2];
+    int wake[2], a[2], rc;
+    (void)state;
+    struct poller *t = poll_wake_and_a(wake, a, p);
+    wp_close(a[0]);
+    wp_write_byte(wake[1], 'w');
+    rc = poller_end(t, p, NULL);
+    if (rc != 2 || p[0].revents != POLLIN || p[1].revents != POLLNVAL)
+        fail_msg("poll returned %d with revents 0x%x (wake-up pipe), 0x%x (closed fd %d); "
+                 "expected 2, POLLIN, POLLNVAL", rc, (unsigned)(unsigned short)p[0].revents,
+                 (unsigned)(unsigned short)p[1].revents, a[0]);
+    wp_close(a[1]);
+    wp_close_pipe(wake);
+}
+
+static void poll_sees_a_new_pipe_that_took_a_polled_fds_number(void **state)
+{
+    struct pollfd p[2];
+    int wake[2], a[2], b[2], rc;
+    (void)state;
+    struct poller *t = poll_wake_and_a(wake, a, p);
+    wp_close(a[0]);
+    wp_pipe(b, 0);
+    wp_write_byte(b[1], 'b');
+    wp_write_byte(wake[1], 'w');
+    rc = poller_end(t, p, NULL);
+    if (b[0] != a[0])
+        fail_msg("the new pipe's read end is fd %d, not the freed %d", b[0], a[0]);
+    if (rc != 2 || p[0].revents != POLLIN || p[1].revents != POLLIN)
+        fail_msg("poll returned %d with revents 0x%x (wake-up pipe), 0x%x (fd %d, now a new "
+                 "pipe with data); expected 2, POLLIN, POLLIN", rc,
+                 (unsigned)(unsigned short)p[0].revents, (unsigned)(unsigned short)p[1].revents,
+                 b[0]);
+    assert_int_equal(wp_read_byte(b[0]), 'b');
+    wp_close(a[1]);
+    wp_close_pipe(b);
+    wp_close_pipe(wake);
+}
+
 #define PINGPONG_ROUNDS 2000
 
 struct pingpong {
@@ -1707,6 +1768,8 @@ int main(int argc, char **argv)
         WP_TEST(two_threads_polling_the_same_pipe_both_wake),
         WP_TEST(closing_a_polled_fd_in_another_thread_neither_crashes_nor_hangs_the_poller),
         WP_TEST(closing_one_polled_fd_does_not_stop_poll_minus1_waking_for_another),
+        WP_TEST(poll_sees_a_polled_fd_closed_meanwhile_as_pollnval),
+        WP_TEST(poll_sees_a_new_pipe_that_took_a_polled_fds_number),
         WP_TEST(pingpong_2000_round_trips_with_poll_before_each_read_deliver_exact_bytes),
         /* sockets */
         WP_TEST(socket_is_pollout_and_not_pollin_when_nothing_was_sent),

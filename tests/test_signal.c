@@ -265,6 +265,18 @@ static void raise_of_signals_ignored_by_default_does_nothing(void **state)
     }
 }
 
+/* POSIX: 0 is the null signal. kill(pid, 0) only checks that the process exists; raise(0)
+ * sends nothing and returns 0 (glibc: tgkill of this thread with 0). Numbers outside 0..64 are
+ * no signal: -1 with EINVAL. */
+static void raise_of_the_null_signal_returns_0(void **state)
+{
+    (void)state;
+    assert_rc(raise(0), 0);
+    assert_rc(kill(getpid(), 0), 0);
+    assert_errno(raise(-1), EINVAL);
+    assert_errno(raise(65), EINVAL);
+}
+
 /* POSIX: SIGKILL and SIGSTOP cannot be caught or ignored; numbers outside 1..64 are no signal. */
 static void signal_refuses_sigkill_sigstop_and_bad_numbers(void **state)
 {
@@ -297,6 +309,7 @@ int main(void)
         SIG_TEST(raise_ignored_sigpipe_returns_0),
         SIG_TEST(other_signals_run_their_handlers_on_raise_and_kill_of_self),
         SIG_TEST(raise_of_signals_ignored_by_default_does_nothing),
+        SIG_TEST(raise_of_the_null_signal_returns_0),
         SIG_TEST(signal_refuses_sigkill_sigstop_and_bad_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, wp_group_restore_sigpipe);

@@ -762,6 +762,40 @@ static void garbage_program_is_enoexec(void **state)
     unlink(path);
 }
 
+/* A file Windows cannot run fails with ENOEXEC, as Linux's exec of one it cannot run. Wine runs
+ * a Unix executable, such as /bin/sh (Z:\bin\sh), as a host process that is no Windows process:
+ * its pid is no process and a blocking waitpid() on it never returns. So the test never blocks:
+ * after a spawn that wrongly succeeded it polls with WNOHANG for a bounded time, then fails. */
+static void unix_executable_under_wine_is_enoexec(void **state)
+{
+#ifdef _WIN32
+    char *argv[] = { "sh", "-c", "exit 3", NULL };
+    pid_t pid = -1, reaped = 0;
+    int r, st = 0, k, ke;
+    (void)state;
+    if (GetFileAttributesA("/bin/sh") == INVALID_FILE_ATTRIBUTES)
+        skip(); /* no /bin/sh: Windows proper, not Wine */
+    r = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ);
+    if (r == 0) {
+        errno = 0;
+        k = kill(pid, 0);
+        ke = errno;
+        for (int i = 0; i < 300 && pid > 0 && reaped == 0; i++) {
+            reaped = waitpid(pid, &st, WNOHANG);
+            if (reaped == 0)
+                wp_sleep_ms(10);
+        }
+        fail_msg("posix_spawn(\"/bin/sh\") returned 0 with pid %d (kill(pid, 0): %d, errno %d; "
+                 "waitpid(pid, WNOHANG) after 3 s: %d, status 0x%x), expected ENOEXEC",
+                 (int)pid, k, ke, (int)reaped, (unsigned)st);
+    }
+    assert_int_equal(r, ENOEXEC);
+#else
+    (void)state;
+    skip(); /* Linux runs /bin/sh */
+#endif
+}
+
 static void bad_fd_in_an_action_is_ebadf(void **state)
 {
     char *args[] = { "exit", "0", NULL };
@@ -779,6 +813,34 @@ static void bad_fd_in_an_action_is_ebadf(void **state)
     su_argv(argv, args);
     assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), EBADF);
     posix_spawn_file_actions_destroy(&fa);
+}
+
+/* POSIX: an fd at or above the fd limit (sysconf(_SC_OPEN_MAX)) in addclose, adddup2 or addopen
+ * is EBADF when the action is added; the highest fd below it is accepted. glibc takes any fd in
+ * addfchdir (2.36: none checked) and the spawn fails with EBADF. */
+static void file_action_fds_at_the_fd_limit_are_ebadf(void **state)
+{
+    char *args[] = { "exit", "0", NULL };
+    char *argv[64];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int limit = (int)wp_fd_limit();
+    (void)state;
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addclose(&fa, limit), EBADF);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, limit, 1), EBADF);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, 1, limit), EBADF);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, limit, "x", O_RDONLY, 0), EBADF);
+    assert_int_equal(posix_spawn_file_actions_addclose(&fa, limit - 1), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, limit - 1, 1), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, 1, limit - 1), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, limit - 1, "x", O_RDONLY, 0), 0);
+    assert_int_equal(posix_spawn_file_actions_destroy(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_addfchdir(&fa, limit), 0);
+    su_argv(argv, args);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), EBADF);
+    assert_int_equal(posix_spawn_file_actions_destroy(&fa), 0);
 }
 
 static void failing_addopen_fails_the_spawn(void **state)
@@ -1083,6 +1145,133 @@ static void null_arguments_are_einval(void **state)
 #endif
 }
 
+/* ---- O_NONBLOCK in the child ---- */
+
+/* POSIX keeps O_NONBLOCK on the open file description, which a spawned child shares: the
+ * child's F_GETFL shows it, and its read of the empty pipe (or write into the full one) fails
+ * with EAGAIN at once. The child (child nbio) reports over a pipe of its own; one still blocked
+ * in the call after NBIO_HANG_MS is released by the parent (a byte written, or the pipe drained)
+ * so that the test fails instead of hanging. */
+#define NBIO_HANG_MS 5000
+
+struct nbio_report {
+    int flag, flag_err; /* O_NONBLOCK in the child's F_GETFL (1/0), errno if F_GETFL failed */
+    long r;             /* the read's or write's result */
+    int err, blocked, status;
+};
+
+/* Reads one line from fd into buf (at most n - 1 bytes, NUL-terminated) a byte at a time; waits at
+ * most ms (-1: no limit) for it to start. 0 on time-out, -1 at EOF, else 1. */
+static int nbio_line(int fd, char *buf, size_t n, int ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    size_t len = 0;
+    if (ms >= 0 && poll(&p, 1, ms) == 0)
+        return 0;
+    while (len + 1 < n) {
+        ssize_t r = read(fd, buf + len, 1);
+        if (r <= 0)
+            break;
+        if (buf[len++] == '\n')
+            break;
+    }
+    buf[len] = 0;
+    return len ? 1 : -1;
+}
+
+/* Runs child nbio OP CHILD_FD 4 with fd as CHILD_FD; release() unblocks a child blocked in OP. */
+static void nbio_run(const char *op, int fd, int child_fd, void (*release)(int), int release_fd,
+                     struct nbio_report *rep)
+{
+    char fdarg[16], line[64];
+    char *args[] = { "nbio", (char *)op, fdarg, "4", NULL };
+    posix_spawn_file_actions_t fa;
+    int rp[2], got;
+    pid_t pid;
+    memset(rep, 0, sizeof *rep);
+    snprintf(fdarg, sizeof fdarg, "%d", child_fd);
+    wp_pipe(rp, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, fd, child_fd), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, rp[1], 4), 0);
+    pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(rp[1]);
+    if (nbio_line(rp[0], line, sizeof line, -1) != 1
+        || sscanf(line, "F %d %d", &rep->flag, &rep->flag_err) != 2)
+        fail_msg("child nbio %s %d: no F_GETFL report ('%s')", op, child_fd, line);
+    got = nbio_line(rp[0], line, sizeof line, NBIO_HANG_MS);
+    if (got == 0) {
+        rep->blocked = 1;
+        release(release_fd);
+        got = nbio_line(rp[0], line, sizeof line, -1);
+    }
+    if (got != 1 || sscanf(line, "R %ld %d", &rep->r, &rep->err) != 2)
+        fail_msg("child nbio %s %d: no result report ('%s')", op, child_fd, line);
+    wp_close(rp[0]);
+    rep->status = su_reap(pid);
+}
+
+/* 1 (and the report printed) unless the child saw O_NONBLOCK and got EAGAIN at once. */
+static int nbio_wrong(const char *op, int child_fd, const struct nbio_report *rep)
+{
+    if (rep->flag == 1 && !rep->blocked && rep->r == -1 && rep->err == EAGAIN && rep->status == 0)
+        return 0;
+    print_error("child's fd %d: F_GETFL %s O_NONBLOCK (errno %d); its %s of 1 byte %s %ld, "
+                "errno %d (%s), expected -1 with EAGAIN at once; exit status 0x%x\n", child_fd,
+                rep->flag == 1 ? "has" : "lacks", rep->flag_err, op,
+                rep->blocked ? "blocked until the parent released it, then returned"
+                             : "returned", rep->r, rep->err, strerror(rep->err),
+                (unsigned)rep->status);
+    return 1;
+}
+
+static void nbio_release_reader(int wfd)
+{
+    wp_write_byte(wfd, 'r');
+}
+
+static void nbio_release_writer(int rfd)
+{
+    static char buf[65536];
+    assert_true(read(rfd, buf, sizeof buf) > 0);
+}
+
+/* A pipe whose read end (or write end, the pipe then full) has O_NONBLOCK goes to each child as
+ * each of child_fds; fails listing every child that did not see it. */
+static void nbio_both(int is_write, const int child_fds[2])
+{
+    const char *op = is_write ? "write" : "read";
+    struct nbio_report rep;
+    int p[2], wrong = 0;
+    for (int i = 0; i < 2; i++) {
+        wp_pipe(p, O_CLOEXEC);
+        wp_set_nonblock(p[is_write], 1);
+        if (is_write)
+            assert_true(wp_fill(p[1], 0, 4096) >= WP_PIPE_CAPACITY);
+        nbio_run(op, p[is_write], child_fds[i],
+                 is_write ? nbio_release_writer : nbio_release_reader, p[!is_write], &rep);
+        wp_close_pipe(p);
+        wrong += nbio_wrong(op, child_fds[i], &rep);
+    }
+    if (wrong)
+        fail_msg("%d of 2 children did not see O_NONBLOCK (listed above)", wrong);
+}
+
+static void o_nonblock_on_a_read_end_reaches_the_child(void **state)
+{
+    static const int child_fds[2] = { 0, 3 };
+    (void)state;
+    nbio_both(0, child_fds);
+}
+
+static void o_nonblock_on_a_write_end_reaches_the_child(void **state)
+{
+    static const int child_fds[2] = { 1, 3 };
+    (void)state;
+    nbio_both(1, child_fds);
+}
+
 /* ---- concurrency and leaks ---- */
 
 struct racer {
@@ -1219,7 +1408,65 @@ static void spawn_and_reap_with_pipes_leaks_nothing(void **state)
     assert_int_equal(wp_open_count(), before);
 }
 
-int main(void)
+/* A command line Windows cannot take (over 32766 UTF-16 units; here one argument of 200000
+ * bytes) fails with E2BIG, every time and without harm to the process; Linux too (one argument
+ * longer than MAX_ARG_STRLEN, 128 KiB). Many times, and a spawn that works afterwards, so that
+ * heap damage shows. Both registered last: a corrupted heap may end the program. */
+enum { E2BIG_LEN = 200000, E2BIG_TIMES = 20 };
+
+static char *e2big_arg(void)
+{
+    char *arg = malloc(E2BIG_LEN + 1);
+    assert_non_null(arg);
+    memset(arg, 'a', E2BIG_LEN);
+    arg[E2BIG_LEN] = 0;
+    return arg;
+}
+
+/* E2BIG_TIMES spawns of path with argv, each E2BIG; then the child runs as it should. */
+static void e2big_every_time(const char *path, char **argv)
+{
+    char *ok[] = { "exit", "7", NULL };
+    pid_t pid = -1;
+    for (int i = 0; i < E2BIG_TIMES; i++) {
+        int r = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+        if (r != E2BIG)
+            fail_msg("spawn %d of %s with a %d-byte argument: %d (%s), expected E2BIG", i, path,
+                     E2BIG_LEN, r, strerror(r));
+    }
+    assert_int_equal(WEXITSTATUS(su_reap(su_spawn(NULL, NULL, ok))), 7);
+}
+
+static void overlong_command_line_is_e2big_every_time(void **state)
+{
+    char *arg = e2big_arg(), *args[] = { "argv", arg, NULL }, *argv[64];
+    (void)state;
+    su_argv(argv, args);
+    e2big_every_time(argv[0], argv);
+    free(arg);
+}
+
+/* Windows: a batch file's command line is cmd.exe's, with the same limit. */
+static void overlong_batch_file_command_line_is_e2big_every_time(void **state)
+{
+#ifdef _WIN32
+    const char *bat = "wp-spawn-e2big.bat";
+    char *arg = e2big_arg(), *argv[] = { (char *)bat, arg, NULL };
+    FILE *f = fopen(bat, "w");
+    (void)state;
+    assert_non_null(f);
+    fputs("@echo off\r\nexit 0\r\n", f);
+    fclose(f);
+    e2big_every_time(bat, argv);
+    unlink(bat);
+    free(arg);
+#else
+    (void)state;
+    skip(); /* Linux runs no batch files */
+#endif
+}
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         WP_TEST(argv_reaches_the_child_exactly_for_hard_cases),
@@ -1245,7 +1492,9 @@ int main(void)
         WP_TEST(missing_program_is_enoent),
         WP_TEST(directory_is_eacces),
         WP_TEST(garbage_program_is_enoexec),
+        WP_TEST(unix_executable_under_wine_is_enoexec),
         WP_TEST(bad_fd_in_an_action_is_ebadf),
+        WP_TEST_FD_LIMIT(file_action_fds_at_the_fd_limit_are_ebadf),
         WP_TEST(failing_addopen_fails_the_spawn),
         WP_TEST(spawnattr_flags_round_trip_and_reject_unknown_bits),
         WP_TEST(spawnp_searches_path_and_slash_names_are_not_searched),
@@ -1255,9 +1504,16 @@ int main(void)
         WP_TEST(batch_files_get_safe_arguments_or_einval),
         WP_TEST(batch_file_names_with_trailing_dots_or_spaces_are_batch_files),
         WP_TEST(null_arguments_are_einval),
+        WP_TEST(o_nonblock_on_a_read_end_reaches_the_child),
+        WP_TEST(o_nonblock_on_a_write_end_reaches_the_child),
         WP_TEST(concurrent_spawns_do_not_leak_into_each_others_children),
         WP_TEST(fallback_concurrent_spawns_do_not_leak_into_each_others_children),
         WP_TEST(spawn_and_reap_with_pipes_leaks_nothing),
+        /* last: a damaged heap may end the program (see there) */
+        WP_TEST(overlong_command_line_is_e2big_every_time),
+        WP_TEST(overlong_batch_file_command_line_is_e2big_every_time),
     };
+    if (argc > 1) /* a test name pattern, for running one test */
+        cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
