@@ -14,6 +14,10 @@
 #undef dup
 #undef dup2
 #undef dup3
+#undef sysconf
+#undef getdtablesize
+#define sysconf winpipe_sysconf
+#define getdtablesize winpipe_getdtablesize
 #define pipe winpipe_pipe
 #define pipe2 winpipe_pipe2
 #define read winpipe_read

@@ -70,6 +70,29 @@ ssize_t winpipe_read(int fd, void *buf, size_t count);
 ssize_t winpipe_write(int fd, const void *buf, size_t count);
 int winpipe_close(int fd);
 
+/* <unistd.h>'s sysconf() names, with Linux's values. */
+#ifndef _SC_ARG_MAX
+#define _SC_ARG_MAX 0
+#endif
+#ifndef _SC_OPEN_MAX
+#define _SC_OPEN_MAX 4
+#endif
+#ifndef _SC_PAGESIZE
+#define _SC_PAGESIZE 30
+#endif
+#ifndef _SC_PAGE_SIZE
+#define _SC_PAGE_SIZE _SC_PAGESIZE
+#endif
+#ifndef _SC_NPROCESSORS_CONF
+#define _SC_NPROCESSORS_CONF 83
+#endif
+#ifndef _SC_NPROCESSORS_ONLN
+#define _SC_NPROCESSORS_ONLN 84
+#endif
+/* _SC_OPEN_MAX and getdtablesize(): the C runtime's fd limit, 2048 (msvcrt) or 8192 (UCRT). */
+long winpipe_sysconf(int name);
+int winpipe_getdtablesize(void);
+
 int winpipe_dup(int fd);
 int winpipe_dup2(int fd, int fd2);
 int winpipe_dup3(int fd, int fd2, int flags);

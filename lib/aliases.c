@@ -20,6 +20,18 @@ int (*__imp__pipe)(int *, unsigned int, int) = winpipe__pipe;
 
 int dup3(int fd, int fd2, int flags);
 int fcntl(int fd, int cmd, ...);
+long sysconf(int name);
+int getdtablesize(void);
+
+long sysconf(int name)
+{
+    return winpipe_sysconf(name);
+}
+
+int getdtablesize(void)
+{
+    return winpipe_getdtablesize();
+}
 
 int pipe(int fds[2])
 {

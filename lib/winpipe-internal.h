@@ -31,7 +31,13 @@
 #include "winpipe.h"
 #include <poll.h> /* after <winsock2.h>: POSIX struct pollfd is struct winpipe_pollfd here */
 
-#define WP_FD_MAX 8192            /* UCRT's fd limit; msvcrt's is 2048 */
+/* The C runtime's own fd limit, and so winpipe's (sysconf(_SC_OPEN_MAX)): every fd number is
+ * range-checked against it. */
+#ifdef _UCRT
+#define WP_FD_MAX 8192            /* UCRT's fd table */
+#else
+#define WP_FD_MAX 2048            /* msvcrt's: 64 blocks of 32 */
+#endif
 #define WP_PIPE_SIZE 65536        /* default pipe capacity, as Linux */
 #define WP_WRITE_BEHIND_MAX 65536 /* most a non-blocking write accepts at once */
 #define WP_IO_MAX 0x40000000u     /* most bytes given to one ReadFile/WriteFile */
@@ -92,6 +98,12 @@ int wp_nt_accmode(HANDLE h);       /* O_RDONLY, O_WRONLY or O_RDWR from the gran
 int wp_nt_process_ending(void);    /* ExitProcess has begun */
 int wp_nt_pipe_server(HANDLE *h, DWORD size, int sync); /* a new unnamed pipe's read end */
 int wp_nt_pipe_client(HANDLE server, HANDLE *h, int sync); /* its write end */
+
+/* ---- base/inherit.c: what a winpipe parent gives a child beyond the C runtime's fds ---- */
+#define WP_INHERIT_NONBLOCK 0x01 /* the fd's description has O_NONBLOCK */
+size_t wp_inherit_size(int nfds);
+void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags);
+int wp_inherit_fd_flags(int fd, HANDLE h); /* the parent's flags for fd, once; 0: none */
 
 /* ---- base/ntpipe.c: a pipe pair (NT unnamed, or a named fallback), non-inheritable ---- */
 int wp_ntpipe_pair(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);

@@ -36,8 +36,10 @@
  *   child nbio read|write FD OUTFD  what the child sees of an O_NONBLOCK its parent set on FD's
  *                              open file description: "F B E\n" on OUTFD at once (B: 1 if F_GETFL
  *                              of FD has O_NONBLOCK, else 0; E: errno if F_GETFL failed, else
- *                              0), then one read or write of 1 byte on FD through winpipe and
- *                              "R RESULT ERRNO\n" (ERRNO 0 unless RESULT < 0)
+ *                              0), then one read of 1 byte on FD through winpipe and
+ *                              "R RESULT ERRNO\n" (ERRNO 0 unless RESULT < 0); for write, writes
+ *                              of 1 byte until one fails or 2 were accepted, and
+ *                              "R RESULT ERRNO ACCEPTED\n" (RESULT the last write's)
  *   child closed-stderr PATH   calls winpipe's close(-1), closes fd 2 (its handle goes too),
  *                              opens PATH until a handle gets the old standard error's value
  *                              (Windows; exit 6 if none does), writes "data" to it, calls
@@ -324,8 +326,15 @@ static int child_nbio(int is_write, int fd, int out)
     n = sprintf(line, "F %d %d\n", fl == -1 ? 0 : (fl & O_NONBLOCK) != 0, fl == -1 ? errno : 0);
     child_put(out, line, (size_t)n);
     errno = 0;
-    r = is_write ? (long)write(fd, &c, 1) : (long)read(fd, &c, 1);
-    n = sprintf(line, "R %ld %d\n", r, r < 0 ? errno : 0);
+    if (!is_write) {
+        r = (long)read(fd, &c, 1);
+        n = sprintf(line, "R %ld %d\n", r, r < 0 ? errno : 0);
+    } else {
+        int accepted = 0;
+        while ((r = (long)write(fd, &c, 1)) == 1 && accepted < 2)
+            accepted++;
+        n = sprintf(line, "R %ld %d %d\n", r, r < 0 ? errno : 0, accepted);
+    }
     child_put(out, line, (size_t)n);
     return 0;
 }

@@ -69,7 +69,8 @@ int wp_crt_open_handle(HANDLE h, int crt_flags)
     WP_CRT_QUIET_END;
     int e = errno;
     errno = saved;
-    /* On failure h is still the caller's. WP_FD_MAX is the largest CRT's fd limit, so a
-     * successful fd is always below it. */
-    return fd < 0 ? -(e ? e : EMFILE) : fd;
+    /* On failure h is still the caller's. A full table is this process's: POSIX's EMFILE,
+     * where Wine's msvcrt says ENFILE. WP_FD_MAX is the CRT's own limit, so a successful fd is
+     * always below it. */
+    return fd < 0 ? -(e && e != ENFILE ? e : EMFILE) : fd;
 }

@@ -1,8 +1,11 @@
 /* ntpipe.c: a pipe pair, the two non-inheritable handles under every pipe() and every pipe that
- * spawn remakes for a child. An NT unnamed pipe (nt.c); if the system refuses that, a uniquely
- * named pipe with one instance and an owner-only security descriptor takes its place. */
+ * spawn remakes for a child. An NT unnamed pipe (nt.c); if the system refuses that, a named pipe
+ * with one instance, an owner-only security descriptor and a name nobody can guess takes its
+ * place. */
 #include "winpipe-internal.h"
 #include <wchar.h>
+
+BOOLEAN NTAPI SystemFunction036(PVOID buf, ULONG len); /* RtlGenRandom, advapi32 */
 
 static int wp_ntpipe__unnamed(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync)
 {
@@ -50,16 +53,29 @@ static SECURITY_ATTRIBUTES *wp_ntpipe__owner_only(void)
     return &wp_ntpipe_sa;
 }
 
-static int wp_ntpipe__named(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync)
+/* 128 random bits from the system's generator: a name another process cannot create first. (A
+ * guessable one let a squatter make pipe() fail, and under Wine, which ignores
+ * FILE_FLAG_FIRST_PIPE_INSTANCE, take the write end's bytes.) */
+static int wp_ntpipe__name(WCHAR *name, size_t len)
 {
-    static LONG serial;
-    WCHAR name[96];
-    SECURITY_ATTRIBUTES *sa = wp_ntpipe__owner_only();
-    if (!sa)
-        return wp_last_error();
-    _snwprintf(name, 96, L"\\\\.\\pipe\\winpipe-%lu-%lu-%ld-%llu", GetCurrentProcessId(),
-               GetCurrentThreadId(), InterlockedIncrement(&serial),
-               (unsigned long long)GetTickCount64());
+    unsigned long long r[2];
+    if (!SystemFunction036(r, sizeof r))
+        return -ENFILE;
+    _snwprintf(name, len, L"\\\\.\\pipe\\winpipe-%016llx%016llx", r[0], r[1]);
+    return 0;
+}
+
+/* A name that is taken (by chance, or by a process that saw it) fails one of the two opens:
+ * another name is tried. */
+#define WP_NTPIPE_TRIES 8
+
+static int wp_ntpipe__named_once(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync,
+                                 SECURITY_ATTRIBUTES *sa)
+{
+    WCHAR name[64];
+    int r = wp_ntpipe__name(name, sizeof name / sizeof name[0]);
+    if (r < 0)
+        return r;
     *rd = CreateNamedPipeW(name, PIPE_ACCESS_INBOUND | (rd_sync ? 0 : FILE_FLAG_OVERLAPPED)
                                | FILE_FLAG_FIRST_PIPE_INSTANCE,
                            PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT
@@ -70,11 +86,26 @@ static int wp_ntpipe__named(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int
     *wr = CreateFileW(name, GENERIC_WRITE | FILE_READ_ATTRIBUTES, 0, sa, OPEN_EXISTING,
                       wr_sync ? 0 : FILE_FLAG_OVERLAPPED, NULL);
     if (*wr == INVALID_HANDLE_VALUE) {
-        int r = wp_last_error();
+        r = wp_last_error();
         CloseHandle(*rd);
         return r;
     }
     return 0;
+}
+
+static int wp_ntpipe__named(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync)
+{
+    SECURITY_ATTRIBUTES *sa = wp_ntpipe__owner_only();
+    int r = -ENFILE;
+    if (!sa)
+        return wp_last_error();
+    for (int i = 0; i < WP_NTPIPE_TRIES; i++) {
+        r = wp_ntpipe__named_once(rd, wr, size, rd_sync, wr_sync, sa);
+        if (r != -EAGAIN && r != -EACCES)
+            break;
+    }
+    /* POSIX's pipe() has no EAGAIN: names that kept clashing are a table that is full. */
+    return r == -EAGAIN || r == -EACCES ? -ENFILE : r;
 }
 
 /* WINPIPE_FORCE_NAMED_PIPE=1 takes the fallback, so that tests reach it. */

@@ -57,6 +57,9 @@ int wp_fd_get_locked(int fd, struct wp_ofd **out)
         int r = wp_kinds_for_handle(h, &ofd);
         if (r < 0)
             return r;
+        /* POSIX: a child shares its parent's description, O_NONBLOCK with it (base/inherit.c) */
+        if (wp_inherit_fd_flags(fd, h) & WP_INHERIT_NONBLOCK)
+            ofd->nonblock = 1;
         wp_fd_bind_locked(fd, h, ofd);
         wp_ofd_unref(ofd);
     }

@@ -194,7 +194,9 @@ void wp_pipe_give_to_child_locked(int src_fd, const int *parent_fds, int n)
     struct wp_ofd *e, *p = NULL;
     if (wp_fd_get_locked(src_fd, &e) < 0)
         return;
-    if (wp_opipe_pristine(e))
+    /* An end with O_NONBLOCK stays overlapped: a winpipe child then honours the flag it is
+     * given (a synchronous end's writes would block), and a child without winpipe cannot. */
+    if (wp_opipe_pristine(e) && !e->nonblock)
         p = wp_pipe__peer(e, parent_fds, n);
     if (p && wp_opipe_pristine(p) && wp_pipe__idle(e, parent_fds, n)
         && wp_pipe__idle(p, parent_fds, n))
@@ -212,11 +214,21 @@ void wp_pipe_give_to_child_locked(int src_fd, const int *parent_fds, int n)
     ((r) == 0 ? (int)wp_trace_ret(r, name "([%d, %d]" fmt ")", (fds)[0], (fds)[1], __VA_ARGS__) \
               : (int)wp_trace_ret(r, name "(0x%llx" fmt ")", WP_TRACE_PTR(fds), __VA_ARGS__))
 
+/* pipe2's flags: O_NONBLOCK and O_CLOEXEC as POSIX; O_BINARY, which code written for Windows
+ * and POSIX alike passes (winpipe's pipes are binary anyway), and O_TEXT, which makes the C
+ * runtime's own view of the fds text mode, as _pipe(…, _O_TEXT) does (winpipe's read and write
+ * stay binary, as POSIX). */
+static int wp_pipe__pipe2(int fds[2], int flags)
+{
+    if ((flags & ~(O_NONBLOCK | O_CLOEXEC | _O_BINARY | _O_TEXT))
+        || (flags & (_O_BINARY | _O_TEXT)) == (_O_BINARY | _O_TEXT))
+        return -EINVAL;
+    return wp_pipe__fds(fds, flags, WP_PIPE_SIZE, (flags & _O_TEXT) ? _O_TEXT : _O_BINARY);
+}
+
 int winpipe_pipe2(int fds[2], int flags)
 {
-    int r = (int)wp_ret((flags & ~(O_NONBLOCK | O_CLOEXEC))
-                            ? -EINVAL
-                            : wp_pipe__fds(fds, flags, WP_PIPE_SIZE, _O_BINARY));
+    int r = (int)wp_ret(wp_pipe__pipe2(fds, flags));
     return WP_PIPE_TRACE("pipe2", r, fds, ", %#x", flags);
 }
 

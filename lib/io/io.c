@@ -1,7 +1,22 @@
 /* io.c: read() and write() with POSIX semantics on every kind of fd: the fd's description does
  * the work through its kind (ofd/); what is the same for every kind is here: the access mode, a
- * count of 0, and SIGPIPE. */
+ * buffer that cannot be, a count of 0, and SIGPIPE. */
 #include "winpipe-internal.h"
+
+/* Linux checks the whole range before anything else and gives EFAULT for one that leaves the
+ * process's address space (a count above SSIZE_MAX always does). Windows would copy what the
+ * pipe takes from the start of it — 64 KiB past the end of a smaller buffer. */
+static int wp_io__range_ok(const void *buf, size_t n)
+{
+    static uintptr_t top;
+    if (!top) {
+        SYSTEM_INFO si;
+        GetSystemInfo(&si);
+        top = (uintptr_t)si.lpMaximumApplicationAddress;
+    }
+    uintptr_t b = (uintptr_t)buf;
+    return n <= SSIZE_MAX && b + n >= b && (n == 0 || b + (n - 1) <= top);
+}
 
 ssize_t wp_read(int fd, void *buf, size_t n)
 {
@@ -11,6 +26,8 @@ ssize_t wp_read(int fd, void *buf, size_t n)
         return r;
     if (ofd->accmode == O_WRONLY)
         r = -EBADF;
+    else if (!wp_io__range_ok(buf, n))
+        r = -EFAULT;
     else if (n == 0)
         r = 0;
     else
@@ -27,6 +44,8 @@ ssize_t wp_write(int fd, const void *buf, size_t n)
         return r;
     if (ofd->accmode == O_RDONLY)
         r = -EBADF;
+    else if (!wp_io__range_ok(buf, n))
+        r = -EFAULT;
     else if (n == 0)
         r = 0;
     else if (!buf)

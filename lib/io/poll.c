@@ -77,6 +77,45 @@ static short wp_poll__check(struct wp_pollent *e, struct pollfd *p, int port)
     return e->ofd->kind->poll(e->ofd, p->fd, p->events, &e->wake);
 }
 
+/* What a call armed for one fd's description, undone; the description let go. */
+static void wp_poll__forget(struct wp_pollent *e, int fd)
+{
+    wp_poll__unbridge(e);
+    if (e->ofd && e->ofd->kind->poll_end)
+        e->ofd->kind->poll_end(e->ofd, fd, &e->wake);
+    if (e->ofd)
+        wp_ofd_unref(e->ofd);
+    memset(e, 0, sizeof *e);
+}
+
+/* Linux looks each fd number up again on every scan: a number closed meanwhile is POLLNVAL, one
+ * that another file took since reports that file. (Closing it wakes no one, there as here.) The
+ * description found is held until the next scan, so that a close in another thread cannot free
+ * it under this call. */
+static void wp_poll__lookup(struct wp_pollent *ents, struct pollfd *fds, nfds_t n)
+{
+    nfds_t unknown = 0;
+    wp_fdtab_lock_shared(); /* once for the whole set: a large set is mostly known fds */
+    for (nfds_t i = 0; i < n; i++) {
+        struct wp_ofd *now = NULL;
+        if (fds[i].fd < 0 || wp_fd_get_known_locked(fds[i].fd, &now) < 0) {
+            unknown += fds[i].fd >= 0;
+            now = NULL;
+        }
+        if (now == ents[i].ofd) {
+            if (now)
+                wp_ofd_unref(now); /* the entry holds it already */
+            continue;
+        }
+        wp_poll__forget(&ents[i], fds[i].fd);
+        ents[i].ofd = now;
+    }
+    wp_fdtab_unlock_shared();
+    for (nfds_t i = 0; unknown && i < n; i++)
+        if (fds[i].fd >= 0 && !ents[i].ofd && wp_fd_get(fds[i].fd, &ents[i].ofd) < 0)
+            ents[i].ofd = NULL;
+}
+
 /* The ready count; *unarmed: some fd that is not ready has no wake-up. */
 static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int port,
                          int *unarmed)
@@ -177,19 +216,20 @@ static unsigned long long wp_poll__epoch(void)
 static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int timeout)
 {
     unsigned long long deadline = timeout > 0 ? wp_clock_us() + timeout * 1000ULL : 0;
-    int port = wp_poll__needs_port(ents, n);
+    int port = 0, expired = 0;
     for (;;) {
+        wp_poll__lookup(ents, fds, n);
+        port = port || wp_poll__needs_port(ents, n);
         unsigned long long seen = port ? wp_poll__epoch() : 0;
         int unarmed;
         int ready = wp_poll__scan(ents, fds, n, port, &unarmed);
-        if (ready || timeout == 0)
+        /* POSIX: 0 only once the whole time-out has passed, and then after one more look */
+        if (ready || timeout == 0 || expired)
             return ready;
         DWORD ms = INFINITE;
         if (timeout > 0) {
             unsigned long long now = wp_clock_us();
-            if (now >= deadline)
-                return 0; /* POSIX: 0 only once the whole time-out has passed */
-            ms = (DWORD)((deadline - now + 999) / 1000);
+            ms = now >= deadline ? 0 : (DWORD)((deadline - now + 999) / 1000);
         }
         if (unarmed && ms > WP_POLL_UNARMED_MS)
             ms = WP_POLL_UNARMED_MS;
@@ -200,19 +240,14 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
         } else {
             wp_poll__sleep_events(ents, n, ms);
         }
+        expired = timeout > 0 && wp_clock_us() >= deadline;
     }
 }
 
 static void wp_poll__release(struct wp_pollent *ents, struct pollfd *fds, nfds_t n)
 {
-    for (nfds_t i = 0; i < n; i++) {
-        struct wp_pollent *e = &ents[i];
-        wp_poll__unbridge(e);
-        if (e->ofd && e->ofd->kind->poll_end)
-            e->ofd->kind->poll_end(e->ofd, fds[i].fd, &e->wake);
-        if (e->ofd)
-            wp_ofd_unref(e->ofd);
-    }
+    for (nfds_t i = 0; i < n; i++)
+        wp_poll__forget(&ents[i], fds[i].fd);
 }
 
 int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
@@ -228,17 +263,6 @@ int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
         return -ENOMEM;
     if (n <= 16)
         memset(small, 0, sizeof small);
-    /* Each fd's description is held for the whole call: closing the fd in another thread
-     * neither frees it under this call nor wakes it, as on Linux. */
-    nfds_t unknown = 0;
-    wp_fdtab_lock_shared(); /* once for the whole set: a large set is mostly known fds */
-    for (nfds_t i = 0; i < n; i++)
-        if (fds[i].fd >= 0 && wp_fd_get_known_locked(fds[i].fd, &ents[i].ofd) < 0)
-            unknown++;
-    wp_fdtab_unlock_shared();
-    for (nfds_t i = 0; unknown && i < n; i++)
-        if (fds[i].fd >= 0 && !ents[i].ofd && wp_fd_get(fds[i].fd, &ents[i].ofd) < 0)
-            ents[i].ofd = NULL;
     int r = wp_poll__wait(ents, fds, n, timeout);
     wp_poll__release(ents, fds, n);
     if (ents != small)

@@ -38,9 +38,17 @@ static short wp_socket__now(SOCKET s, short events)
     return r | (p.revents & (POLLERR | POLLNVAL));
 }
 
+/* One poll() call's WSAEventSelect: its event, and the socket it selects on (the fd may name
+ * another file by the time the call ends). */
+struct wp_socket_watch {
+    WSAEVENT ev;
+    SOCKET s;
+};
+
 static short wp_socket__poll(struct wp_ofd *ofd, int fd, short events, struct wp_wake *w)
 {
     SOCKET s = (SOCKET)wp_crt_handle(fd);
+    struct wp_socket_watch *sw = w->state;
     short r = wp_socket__now(s, events);
     (void)ofd;
     if (r)
@@ -50,27 +58,35 @@ static short wp_socket__poll(struct wp_ofd *ofd, int fd, short events, struct wp
     long net = ((events & POLLIN) ? FD_READ | FD_ACCEPT | FD_CLOSE : 0)
                | ((events & POLLOUT) ? FD_WRITE | FD_CONNECT | FD_CLOSE : 0)
                | ((events & POLLPRI) ? FD_OOB : 0);
-    if (!w->state && (w->state = WSACreateEvent()) == WSA_INVALID_EVENT) {
-        w->state = NULL;
-        return POLLERR;
+    if (!sw) {
+        if (!(sw = calloc(1, sizeof *sw)))
+            return POLLERR;
+        if ((sw->ev = WSACreateEvent()) == WSA_INVALID_EVENT) {
+            free(sw);
+            return POLLERR;
+        }
+        w->state = sw;
     }
+    sw->s = s;
     /* Level-triggered: reset, then select; Winsock signals at once what is already true. */
-    WSAResetEvent(w->state);
-    WSAEventSelect(s, w->state, net);
-    w->handle = w->state;
+    WSAResetEvent(sw->ev);
+    WSAEventSelect(s, sw->ev, net);
+    w->handle = sw->ev;
     return 0;
 }
 
 static void wp_socket__poll_end(struct wp_ofd *ofd, int fd, struct wp_wake *w)
 {
-    SOCKET s = (SOCKET)wp_crt_handle(fd);
+    struct wp_socket_watch *sw = w->state;
     u_long nonblock = ofd->nonblock;
-    if (!w->state)
+    (void)fd;
+    if (!sw)
         return;
     /* WSAEventSelect left the socket non-blocking; give it back its own mode. */
-    WSAEventSelect(s, NULL, 0);
-    ioctlsocket(s, FIONBIO, &nonblock);
-    WSACloseEvent(w->state);
+    WSAEventSelect(sw->s, NULL, 0);
+    ioctlsocket(sw->s, FIONBIO, &nonblock);
+    WSACloseEvent(sw->ev);
+    free(sw);
     w->state = NULL;
 }
 

@@ -39,7 +39,8 @@ static void wp_cmdline__putc(struct wp_buf *b, char c, size_t times)
         wp_cmdline__put(b, &c, 1);
 }
 
-/* Hands the finished buffer over as UTF-16, within CreateProcessW's length limit. */
+/* Hands the finished buffer over as UTF-16, within CreateProcessW's length limit; on failure
+ * *out is NULL (the caller frees what it holds either way). */
 static int wp_cmdline__finish(struct wp_buf *b, wchar_t **out)
 {
     int r = b->err;
@@ -47,6 +48,7 @@ static int wp_cmdline__finish(struct wp_buf *b, wchar_t **out)
         r = wp_utf8_to_wide(b->p ? b->p : "", out);
     if (r == 0 && wcslen(*out) >= WP_CMDLINE_MAX) {
         free(*out);
+        *out = NULL;
         r = -E2BIG;
     }
     free(b->p);

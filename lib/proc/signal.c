@@ -69,6 +69,8 @@ static void wp_signal__exit(int sig)
 /* The signal's action in this process, now: its handler, nothing, or its default action. */
 int wp_signal_raise(int sig)
 {
+    if (sig == 0)
+        return 0; /* the null signal: nothing to deliver (POSIX; Linux returns 0) */
     if (wp_signal__crt_knows(sig))
         return raise(sig) == 0 ? 0 : -EINVAL;
     if (sig < 1 || sig > WP_SIG_MAX)

@@ -46,6 +46,26 @@ static char *wp_spawn__default_path(void)
     return wp_wide_to_utf8(both);
 }
 
+/* POSIX: ENOEXEC for a file that is not an executable of this system. Windows would say so
+ * itself (ERROR_BAD_EXE_FORMAT) for any file without the "MZ" of a Windows executable — but
+ * Wine starts a Linux program named through Z: (posix_spawn("/bin/sh")) as a Unix process and
+ * hands back no Windows process to wait on, so the file is looked at first. */
+static int wp_spawn__check_exe(const wchar_t *app)
+{
+    char mz[2];
+    DWORD got = 0;
+    HANDLE h = CreateFileW(app, GENERIC_READ,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return wp_last_error();
+    BOOL ok = ReadFile(h, mz, sizeof mz, &got, NULL);
+    CloseHandle(h);
+    if (!ok)
+        return wp_last_error();
+    return got == 2 && mz[0] == 'M' && mz[1] == 'Z' ? 0 : -ENOEXEC;
+}
+
 /* The application name and command line for CreateProcessW. */
 static int wp_spawn__program(const char *file, int search, const char *cwd, char *const argv[],
                              wchar_t **app, wchar_t **cmdline)
@@ -60,7 +80,7 @@ static int wp_spawn__program(const char *file, int search, const char *cwd, char
     if (r < 0)
         return r;
     if (!wp_cmdline_is_batch(*app))
-        return wp_cmdline_argv(argv, cmdline);
+        return (r = wp_spawn__check_exe(*app)) < 0 ? r : wp_cmdline_argv(argv, cmdline);
     /* A batch file runs in cmd.exe, whose quoting is not the C runtime's. */
     char *script = wp_wide_to_utf8(*app);
     wchar_t comspec[MAX_PATH + 16];
@@ -271,7 +291,7 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
 {
     struct wp_cp cp = { 0 };
     struct wp_child *child;
-    PROCESS_INFORMATION pi;
+    PROCESS_INFORMATION pi = { 0 };
     int r;
     short aflags = attr ? attr->flags : 0;
 
@@ -298,6 +318,12 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
         r = wp_spawn__cp_init(&cp);
     if (r == 0)
         r = wp_spawn__create(&cp, &pi);
+    if (r == 0 && !pi.hProcess) {
+        /* started, but as nothing Windows can wait for (see check_exe) */
+        if (pi.hThread)
+            CloseHandle(pi.hThread);
+        r = -ENOEXEC;
+    }
     wp_spawn__cp_free(&cp);
     if (r < 0) {
         wp_wait_discard(child);

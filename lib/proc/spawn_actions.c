@@ -105,11 +105,13 @@ int winpipe_posix_spawn_file_actions_addchdir(winpipe_posix_spawn_file_actions_t
     return wp_spawn_actions__add_path(fa, a, path);
 }
 
+/* POSIX makes only a negative fd an error here (glibc checks none); an fd the child will not
+ * have fails the spawn with EBADF. */
 int winpipe_posix_spawn_file_actions_addfchdir(winpipe_posix_spawn_file_actions_t *fa, int fd)
 {
     if (!fa)
         return EINVAL;
-    if (!wp_spawn_actions__fd_ok(fd))
+    if (fd < 0)
         return EBADF;
     struct winpipe_spawn_action a = { WP_ACTION_FCHDIR, fd, -1, 0, 0, NULL };
     return wp_spawn_actions__add(fa, a);

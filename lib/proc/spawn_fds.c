@@ -15,7 +15,7 @@
 
 /* One fd of the child, as the file actions leave it. */
 struct wp_cfd {
-    int open, cloexec, append;
+    int open, cloexec, append, nonblock; /* nonblock: an addopen's O_NONBLOCK */
     int src_fd;  /* the parent's fd it is a copy of, or -1 */
     HANDLE h;    /* src_fd < 0: a handle an addopen action opened (in struct wp_spawn.owned) */
 };
@@ -27,7 +27,8 @@ struct wp_spawn {
     HANDLE *owned;      /* handles the actions opened */
     int n_owned;
     HANDLE *dup;        /* per child fd: its fresh handle, or NULL */
-    unsigned char *flags;
+    unsigned char *flags;   /* per child fd: the C runtime's flags */
+    unsigned char *wpflags; /* per child fd: WP_INHERIT_* (base/inherit.c) */
     int count;          /* entries in dup and flags: the child's fd table */
 };
 
@@ -140,7 +141,8 @@ static int wp_spawn_fds__open(struct wp_spawn *s, const struct winpipe_spawn_act
     }
     s->owned = p;
     s->owned[s->n_owned++] = h;
-    struct wp_cfd c = { 1, (a->oflag & O_CLOEXEC) != 0, (a->oflag & O_APPEND) != 0, -1, h };
+    struct wp_cfd c = { 1, (a->oflag & O_CLOEXEC) != 0, (a->oflag & O_APPEND) != 0,
+                        (a->oflag & O_NONBLOCK) != 0, -1, h };
     s->fd[a->fd] = c;
     return 0;
 }
@@ -245,6 +247,19 @@ static int wp_spawn_fds__actions(struct wp_spawn *s, const winpipe_posix_spawn_f
     return 0;
 }
 
+/* POSIX: the child shares the description, and its O_NONBLOCK, as it is now. Table lock held. */
+static int wp_spawn_fds__nonblock(const struct wp_cfd *c)
+{
+    struct wp_ofd *o;
+    if (c->src_fd < 0)
+        return c->nonblock;
+    if (wp_fd_get_locked(c->src_fd, &o) < 0)
+        return 0;
+    int nonblock = o->nonblock != 0;
+    wp_ofd_unref(o);
+    return nonblock;
+}
+
 /* A fresh handle and the CRT flags for each fd the child gets. Table lock held. The handles are
  * not inheritable until the window around CreateProcessW. */
 static int wp_spawn_fds__handles(struct wp_spawn *s)
@@ -255,7 +270,8 @@ static int wp_spawn_fds__handles(struct wp_spawn *s)
             n = i + 1;
     s->dup = calloc(n, sizeof *s->dup);
     s->flags = calloc(n, 1);
-    if (!s->dup || !s->flags)
+    s->wpflags = calloc(n, 1);
+    if (!s->dup || !s->flags || !s->wpflags)
         return -ENOMEM;
     s->count = n;
     for (int i = 0; i < n && i < s->n; i++) {
@@ -274,6 +290,8 @@ static int wp_spawn_fds__handles(struct wp_spawn *s)
                     | (c->append ? WP_CRT_FAPPEND : 0)
                     /* 0-2 in text mode, as a child's C runtime opens them by itself. */
                     | (i <= 2 ? WP_CRT_FTEXT : 0);
+        if (wp_spawn_fds__nonblock(c))
+            s->wpflags[i] = WP_INHERIT_NONBLOCK;
     }
     return 0;
 }
@@ -287,10 +305,12 @@ static void wp_spawn_fds__close_dups(struct wp_spawn *s)
     }
 }
 
-/* The lpReserved2 block: int count; unsigned char flags[count]; HANDLE handles[count]. */
+/* The lpReserved2 block: int count; unsigned char flags[count]; HANDLE handles[count]; then
+ * winpipe's own part (base/inherit.c). */
 static BYTE *wp_spawn_fds__crt_block(struct wp_spawn *s, WORD *size)
 {
-    size_t n = sizeof(int) + s->count + s->count * sizeof(HANDLE);
+    size_t crt = sizeof(int) + s->count + s->count * sizeof(HANDLE);
+    size_t n = crt + wp_inherit_size(s->count);
     if (n > 0xffff)
         return NULL;
     BYTE *b = malloc(n);
@@ -302,6 +322,7 @@ static BYTE *wp_spawn_fds__crt_block(struct wp_spawn *s, WORD *size)
         HANDLE h = s->dup[i] ? s->dup[i] : INVALID_HANDLE_VALUE;
         memcpy(b + sizeof(int) + s->count + i * sizeof(HANDLE), &h, sizeof h);
     }
+    wp_inherit_write(b + crt, s->count, s->wpflags);
     *size = (WORD)n;
     return b;
 }
@@ -369,6 +390,7 @@ void wp_spawn_fds_free(struct wp_spawn_fds *c)
             CloseHandle(s->owned[i]);
         free(s->dup);
         free(s->flags);
+        free(s->wpflags);
         free(s->owned);
         free(s->fd);
         free(s->cwd);

@@ -1,0 +1,76 @@
+/* inherit.c: what a winpipe parent hands a child beyond the C runtime's own fd table, and what a
+ * winpipe child reads of it. POSIX keeps O_NONBLOCK on the open file description, which a child
+ * shares; Windows has no such flag, so the parent says it for each fd.
+ *
+ * It rides at the end of the C runtime's lpReserved2 block (int count; unsigned char
+ * flags[count]; HANDLE handles[count]), which msvcrt, UCRT and Wine read up to count entries and
+ * no further: a child without winpipe never sees it. */
+#include "winpipe-internal.h"
+
+#define WP_INHERIT_MAGIC "winpipe1"
+
+/* The trailer, written unaligned after the C runtime's part: magic, then the number of fds,
+ * then one byte of WP_INHERIT_* flags per fd. */
+struct wp_inherit_head {
+    char magic[8];
+    uint32_t nfds;
+};
+
+static const BYTE *wp_inherit_flags; /* this process's, from its parent; NULL: none */
+static const BYTE *wp_inherit_handles;
+static int wp_inherit_nfds;
+static volatile LONG wp_inherit_used[WP_FD_MAX / 32];
+static INIT_ONCE wp_inherit_once = INIT_ONCE_STATIC_INIT;
+
+size_t wp_inherit_size(int nfds)
+{
+    return sizeof(struct wp_inherit_head) + (size_t)nfds;
+}
+
+void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags)
+{
+    struct wp_inherit_head head;
+    memcpy(head.magic, WP_INHERIT_MAGIC, sizeof head.magic);
+    head.nfds = (uint32_t)nfds;
+    memcpy(dst, &head, sizeof head);
+    memcpy(dst + sizeof head, flags, (size_t)nfds);
+}
+
+static BOOL CALLBACK wp_inherit__read(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    STARTUPINFOW si;
+    struct wp_inherit_head head;
+    int count;
+    (void)once; (void)param; (void)ctx;
+    GetStartupInfoW(&si);
+    if (!si.lpReserved2 || si.cbReserved2 < sizeof(int))
+        return TRUE;
+    memcpy(&count, si.lpReserved2, sizeof count);
+    size_t crt = sizeof(int) + (size_t)count * (1 + sizeof(HANDLE));
+    if (count < 0 || count > WP_FD_MAX || si.cbReserved2 < crt + sizeof head)
+        return TRUE;
+    memcpy(&head, si.lpReserved2 + crt, sizeof head);
+    if (memcmp(head.magic, WP_INHERIT_MAGIC, sizeof head.magic) != 0
+        || head.nfds > (uint32_t)count || si.cbReserved2 < crt + sizeof head + head.nfds)
+        return TRUE;
+    wp_inherit_nfds = (int)head.nfds;
+    wp_inherit_handles = si.lpReserved2 + sizeof(int) + count;
+    wp_inherit_flags = si.lpReserved2 + crt + sizeof head;
+    return TRUE;
+}
+
+/* The flags the parent gave fd, once: only for the handle the parent gave it (the program may
+ * have closed it and opened something else since), and only to the first description made for
+ * it. */
+int wp_inherit_fd_flags(int fd, HANDLE h)
+{
+    HANDLE given;
+    InitOnceExecuteOnce(&wp_inherit_once, wp_inherit__read, NULL, NULL);
+    if (!wp_inherit_flags || fd < 0 || fd >= wp_inherit_nfds)
+        return 0;
+    memcpy(&given, wp_inherit_handles + (size_t)fd * sizeof(HANDLE), sizeof given);
+    LONG bit = 1L << (fd % 32);
+    if (given != h || (InterlockedOr(&wp_inherit_used[fd / 32], bit) & bit))
+        return 0;
+    return wp_inherit_flags[fd];
+}
