@@ -105,6 +105,37 @@ size_t wp_inherit_size(int nfds);
 void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags);
 int wp_inherit_fd_flags(int fd, HANDLE h); /* the parent's flags for fd, once; 0: none */
 
+/* ---- base/intr.c: what a signal needs of a thread: its mask, its own pending set, and how to
+ * wake it while it sleeps in a call a signal may interrupt ---- */
+#define WP_SIG_MAX 64
+struct wp_intr;
+struct wp_intr_waker {
+    void (*fn)(void *arg);
+    void *arg;
+};
+enum { WP_INTR_RAN = 1, WP_INTR_NORESTART = 2 };         /* what wp_intr_deliver() did */
+enum { WP_INTR_WOKE, WP_INTR_AWAKE, WP_INTR_BLOCKED };   /* what wp_intr_wake_one() found */
+void wp_intr_setup(volatile LONG64 *proc_pending, int (*deliver)(void), unsigned long long mask);
+struct wp_intr *wp_intr_self(void);  /* this thread's record, made on first use; NULL: no memory */
+struct wp_intr *wp_intr_peek(void);  /* this thread's record, or NULL if it has none */
+void wp_intr_not_target(struct wp_intr *t);
+int wp_intr_is_first(const struct wp_intr *t);
+unsigned long long wp_intr_mask(const struct wp_intr *t);
+unsigned long long wp_intr_set_mask(struct wp_intr *t, unsigned long long mask, int base);
+void wp_intr_raise(struct wp_intr *t, int sig, int code);
+unsigned long long wp_intr_own_pending(const struct wp_intr *t);
+int wp_intr_take(struct wp_intr *t, int sig, int *code);
+void wp_intr_discard(int sig);
+int wp_intr_pending(const struct wp_intr *t);
+struct wp_intr_waker *wp_intr_enter(struct wp_intr *t, struct wp_intr_waker *w);
+void wp_intr_leave(struct wp_intr *t, struct wp_intr_waker *outer);
+void wp_intr_wake_event(void *ev);
+int wp_intr_wake_one(int sig);
+int wp_intr_blocked_by_all(int sig);
+HANDLE wp_intr_event(const struct wp_intr *t);
+int wp_intr_wait(const HANDLE *h, DWORD n, DWORD ms); /* index, -ETIMEDOUT, -EINTR, -E… */
+int wp_intr_deliver(void);
+
 /* ---- base/ntpipe.c: a pipe pair (NT unnamed, or a named fallback), non-inheritable ---- */
 int wp_ntpipe_pair(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);
 
@@ -276,10 +307,25 @@ struct wp_wait_target {
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n);
 int wp_wait_is_child(DWORD pid);
 
-/* ---- proc/signal.c ---- */
+/* ---- proc/signal.c: dispositions, masks, the process's pending set, delivery ---- */
+/* One signal as it travels: a record of the signal channel (sigthread.c), siginfo_t's source. */
+struct wp_sigrec {
+    int32_t sig, code, pid, status;
+};
+void wp_signal_init(unsigned long long mask);
+void wp_signal_set_poster(int (*post)(const struct wp_sigrec *rec));
 void wp_signal_pipe(void);                  /* a write found no reader: SIGPIPE */
-int wp_signal_raise(int sig);               /* the signal's action in this process, now */
+int wp_signal_raise(int sig);               /* raise(): for this thread, delivered now */
+int wp_signal_kill_self(int sig);           /* kill(getpid(), sig) */
 int wp_signal_ignored_by_default(int sig);  /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH */
+int wp_signal_child_autoreap(void);         /* SIGCHLD ignored or SA_NOCLDWAIT */
+unsigned long long wp_signal_ignored_set(void);
+void wp_signal_inherit_ignored(unsigned long long set);
+int wp_signal_deliver(void);                /* WP_INTR_RAN | WP_INTR_NORESTART */
+int wp_signal_generate(const struct wp_sigrec *rec);
+void wp_signal_dispatch(struct wp_intr *self, int sig);
+unsigned long long wp_signal_wait_mask(struct wp_intr *t, unsigned long long mask);
+void wp_signal_restore_mask(struct wp_intr *t, unsigned long long mask);
 
 /* =========================================================================================== */
 /* io/: read, write, poll, select.                                                              */

@@ -10,7 +10,11 @@
  *   child handles H...         Windows: '1' or '0' per handle value H (hex): does this process
  *                              hold such a handle? (a leaked handle). Natively always '0'.
  *   child exit CODE            exits with CODE (Windows: all 32 bits, ExitProcess)
- *   child crash                dereferences NULL (SIGSEGV / 0xC0000005)
+ *   child crash [handled]      writes to read-only data (SIGSEGV / 0xC0000005); "handled": with a
+ *                              SIGSEGV handler (sigaction) that writes "handler 11\n" on fd 1 and
+ *                              exits 7
+ *   child abort [handled|ignored]  abort(); "handled": with a SIGABRT handler that writes
+ *                              "handler N\n" (N: SIGABRT) on fd 1 and returns; "ignored": SIGABRT ignored
  *   child sleep MS             sleeps, then exits 0
  *   child cat                  copies fd 0 to fd 1 until EOF
  *   child write N [FD]         writes N bytes ('a'..'z' repeated) to FD (default 1), exits 0
@@ -103,7 +107,28 @@ static void child_put(int fd, const void *buf, size_t n)
     }
 }
 
+/* A handler for a fault or abort(): says so on fd 1 (write is async-signal-safe). */
+static void child_say_handled(int sig)
+{
+    char msg[16];
+    int n = snprintf(msg, sizeof msg, "handler %d\n", sig);
+    (void)!child_raw_write(1, msg, (size_t)n);
+    if (sig == SIGSEGV)
+        _exit(7);
+}
+
+static void child_handle(int sig, void (*h)(int))
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = h;
+    sigemptyset(&act.sa_mask);
+    sigaction(sig, &act, NULL);
+}
+
 #ifdef _WIN32
+static LPTOP_LEVEL_EXCEPTION_FILTER child_prev_filter;
+
 typedef struct { int newmode; } child_startupinfo;
 extern int __wgetmainargs(int *, wchar_t ***, wchar_t ***, int, child_startupinfo *);
 
@@ -514,7 +539,7 @@ int main(int argc, char **argv)
     /* No error dialogs or debugger for the crash command: end with the exception's code, as
      * Windows does when no debugger is configured. */
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
-    SetUnhandledExceptionFilter(child_unhandled);
+    child_prev_filter = SetUnhandledExceptionFilter(child_unhandled);
 #endif
     if (strcmp(cmd, "argv") == 0)
         return child_argv(argc, argv);
@@ -531,7 +556,21 @@ int main(int argc, char **argv)
         exit((int)strtoul(argv[2], NULL, 0));
 #endif
     }
+    if (strcmp(cmd, "abort") == 0) {
+        if (argc > 2 && strcmp(argv[2], "handled") == 0)
+            child_handle(SIGABRT, child_say_handled);
+        if (argc > 2 && strcmp(argv[2], "ignored") == 0)
+            child_handle(SIGABRT, SIG_IGN);
+        abort();
+    }
     if (strcmp(cmd, "crash") == 0) {
+        if (argc > 2 && strcmp(argv[2], "handled") == 0) {
+            child_handle(SIGSEGV, child_say_handled);
+#ifdef _WIN32
+            /* the C runtime's filter, which turns the fault into its SIGSEGV */
+            SetUnhandledExceptionFilter(child_prev_filter);
+#endif
+        }
         /* A write to read-only data: an access violation everywhere (page 0 is not always
          * unmapped), through a volatile pointer so that no compiler turns it into a trap. */
         static const char readonly[16] = "read only";

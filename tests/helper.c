@@ -39,7 +39,12 @@ static char wd_name[128];
 
 static void *wd_thread(void *arg)
 {
+    sigset_t all;
     (void)arg;
+    /* A signal for the process goes to a thread of the test's, never to this one (Linux would
+     * pick any thread that does not block it). */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         wp_sleep_ms(250);
         pthread_mutex_lock(&wd_lock);

@@ -68,10 +68,10 @@ static int wp_kill__all(struct wp_wait_target *t, int n, int sig)
     return ok ? 0 : err;
 }
 
-/* kill() of this process: the C runtime's signals through raise(), so its handlers run. */
+/* kill() of this process: a signal for the process (signal.c). */
 static int wp_kill__self(int sig)
 {
-    return sig == 0 ? 0 : wp_signal_raise(sig);
+    return wp_signal_kill_self(sig);
 }
 
 /* POSIX's kill(0, sig) and, for a caller leading a group, kill(-getpid(), sig): every process
