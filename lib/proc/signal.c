@@ -31,7 +31,6 @@ static SRWLOCK wp_signal_lock = SRWLOCK_INIT;
 static struct wp_sigdisp wp_signal_disp[WP_SIG_MAX + 1];
 static volatile LONG64 wp_signal_pending;
 static struct wp_sigrec wp_signal_info[WP_SIG_MAX + 1];
-static int (*wp_signal_poster)(const struct wp_sigrec *rec); /* sigthread.c's */
 static INIT_ONCE wp_signal_once = INIT_ONCE_STATIC_INIT;
 
 #define WP_SIG_BIT(sig) (1ULL << ((sig) - 1))
@@ -82,32 +81,29 @@ static BOOL CALLBACK wp_signal__setup(PINIT_ONCE once, PVOID param, PVOID *ctx)
     return TRUE;
 }
 
-/* Once, before any signal goes anywhere: the thread that comes first is known from now on.
- * mask: what the first thread (and every thread made later, until it changes its own) starts
- * with (a winpipe parent's, base/inherit.c). */
-void wp_signal_init(unsigned long long mask)
-{
-    InitOnceExecuteOnce(&wp_signal_once, wp_signal__setup, &mask, NULL);
-    wp_intr_self();
-}
-
-/* At start-up, so that the C runtime's abort() and raise() reach winpipe's dispositions even in
- * a program that never calls a signal function. */
-__attribute__((constructor)) static void wp_signal__start(void)
-{
-    wp_signal_init(0);
-}
-
 static struct wp_intr *wp_signal__self(void)
 {
     InitOnceExecuteOnce(&wp_signal_once, wp_signal__setup, NULL, NULL);
     return wp_intr_self();
 }
 
-/* sigthread.c gives the function that hands a record to the signal thread. */
-void wp_signal_set_poster(int (*post)(const struct wp_sigrec *rec))
+static void wp_signal__take_record(const struct wp_sigrec *rec, struct wp_intr *self);
+static int wp_signal__break_sig(void);
+
+/* At start-up, in the thread that starts the process (a DLL's: the one that loads it), which is
+ * known from now on, with the mask a winpipe parent gave it: the signals that parent ignored
+ * stay ignored, the C runtime's signals follow winpipe's dispositions, and the signal thread
+ * runs, even in a program that never calls a signal function. */
+static void wp_signal__inherit_ignored(unsigned long long set);
+
+__attribute__((constructor)) static void wp_signal__start(void)
 {
-    wp_signal_poster = post;
+    unsigned long long mask = 0, ignored = 0;
+    wp_inherit_signals(&mask, &ignored);
+    InitOnceExecuteOnce(&wp_signal_once, wp_signal__setup, &mask, NULL);
+    wp_intr_self();
+    wp_signal__inherit_ignored(ignored);
+    wp_sigthread_start(wp_signal__take_record, wp_signal__break_sig);
 }
 
 /* ---- dispositions ---- */
@@ -213,29 +209,41 @@ winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler)
     return old;
 }
 
-/* SIGCHLD ignored, or SA_NOCLDWAIT: ended children reap themselves (wait.c). */
-int wp_signal_child_autoreap(void)
+/* What a child's end does (wait.c). POSIX: with SIGCHLD ignored or SA_NOCLDWAIT the child is
+ * reaped by itself; Linux sends no SIGCHLD when it is ignored, and sends it with SA_NOCLDWAIT. */
+int wp_signal_child_action(void)
 {
     AcquireSRWLockShared(&wp_signal_lock);
     struct wp_sigdisp d = wp_signal_disp[SIGCHLD];
     ReleaseSRWLockShared(&wp_signal_lock);
-    return d.handler == (void *)SIG_IGN || (d.flags & SA_NOCLDWAIT);
+    if (d.handler == (void *)SIG_IGN)
+        return WP_CHILD_AUTOREAP;
+    return WP_CHILD_NOTIFY | ((d.flags & SA_NOCLDWAIT) ? WP_CHILD_AUTOREAP : 0);
 }
 
-/* The signals this process ignores: a child starts with them ignored too (POSIX exec). */
-unsigned long long wp_signal_ignored_set(void)
+/* What a child of posix_spawn starts with (base/inherit.c carries it): POSIX's exec keeps the
+ * caller's mask and the signals it ignores (a handler becomes SIG_DFL); POSIX_SPAWN_SETSIGMASK
+ * gives the mask, POSIX_SPAWN_SETSIGDEF sets the signals it names back to SIG_DFL. */
+void wp_signal_spawn_state(const winpipe_posix_spawnattr_t *attr, unsigned long long *mask,
+                           unsigned long long *ignored)
 {
-    unsigned long long set = 0;
+    struct wp_intr *t = wp_signal__self();
+    short flags = attr ? attr->flags : 0;
+    *mask = (flags & WINPIPE_POSIX_SPAWN_SETSIGMASK) ? (unsigned long long)attr->sigmask
+            : t ? wp_intr_mask(t) : 0;
+    *mask &= ~WP_SIG_UNBLOCKABLE;
+    *ignored = 0;
     AcquireSRWLockShared(&wp_signal_lock);
     for (int sig = 1; sig <= WP_SIG_MAX; sig++)
         if (wp_signal_disp[sig].handler == (void *)SIG_IGN)
-            set |= WP_SIG_BIT(sig);
+            *ignored |= WP_SIG_BIT(sig);
     ReleaseSRWLockShared(&wp_signal_lock);
-    return set;
+    if (flags & WINPIPE_POSIX_SPAWN_SETSIGDEF)
+        *ignored &= ~(unsigned long long)attr->sigdefault;
 }
 
 /* At start-up: what a winpipe parent ignored (and did not ask reset) stays ignored. */
-void wp_signal_inherit_ignored(unsigned long long set)
+static void wp_signal__inherit_ignored(unsigned long long set)
 {
     for (int sig = 1; sig <= WP_SIG_MAX; sig++) {
         if (!(set & WP_SIG_BIT(sig)) || sig == SIGKILL || sig == SIGSTOP)
@@ -387,7 +395,26 @@ void wp_signal_dispatch(struct wp_intr *self, int sig)
 static int wp_signal__post(int sig, int code)
 {
     struct wp_sigrec rec = { sig, code, (int32_t)GetCurrentProcessId(), 0 };
-    return wp_signal_poster ? wp_signal_poster(&rec) : -ENOSYS;
+    return wp_sigthread_post(&rec);
+}
+
+/* The signal thread's taker: a record from the channel. A negative signal was pending already
+ * and is to be handed out again (a thread that was woken for it blocks it now). */
+static void wp_signal__take_record(const struct wp_sigrec *rec, struct wp_intr *self)
+{
+    if (rec->sig < 0)
+        wp_signal_dispatch(self, -rec->sig);
+    else if (wp_signal_generate(rec))
+        wp_signal_dispatch(self, rec->sig);
+}
+
+/* Ctrl-Break: mingw's SIGBREAK if the program gave it an action, else SIGINT (sigthread.c). */
+static int wp_signal__break_sig(void)
+{
+    AcquireSRWLockShared(&wp_signal_lock);
+    int own = wp_signal_disp[SIGBREAK].handler != (void *)SIG_DFL;
+    ReleaseSRWLockShared(&wp_signal_lock);
+    return own ? SIGBREAK : SIGINT;
 }
 
 /* ---- masks ---- */
