@@ -256,7 +256,7 @@ int wp_intr_wait(const HANDLE *h, DWORD n, DWORD ms)
         DWORD r = WaitForMultipleObjects(n, h, FALSE, ms);
         return r < WAIT_OBJECT_0 + n ? (int)(r - WAIT_OBJECT_0) : r == WAIT_TIMEOUT ? -ETIMEDOUT : wp_last_error();
     }
-    unsigned long long deadline = ms == INFINITE ? 0 : wp_clock_us() + ms * 1000ULL;
+    unsigned long long deadline = ms == INFINITE ? 0 : wp_win32_clock_us() + ms * 1000ULL;
     struct wp_intr_waker self = { wp_intr_wake_event, t->ev };
     struct wp_intr_waker *outer = wp_intr_enter(t, &self);
     int r;
@@ -270,7 +270,7 @@ int wp_intr_wait(const HANDLE *h, DWORD n, DWORD ms)
         }
         DWORD left = INFINITE;
         if (ms != INFINITE) {
-            unsigned long long now = wp_clock_us();
+            unsigned long long now = wp_win32_clock_us();
             left = now >= deadline ? 0 : (DWORD)((deadline - now + 999) / 1000);
         }
         DWORD w = WaitForMultipleObjects(n + 1, hs, FALSE, left);

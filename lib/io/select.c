@@ -64,7 +64,7 @@ static int wp_select__run(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpip
             n++;
         }
     }
-    unsigned long long start = wp_clock_us();
+    unsigned long long start = wp_win32_clock_us();
     int ready = wp_poll_mask(pfds, n, (int)ms, mask);
     for (int i = 0; ready > 0 && i < n; i++)
         if (pfds[i].revents & POLLNVAL)
@@ -72,7 +72,7 @@ static int wp_select__run(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpip
     if (ready >= 0)
         ready = wp_select__results(pfds, n, r, w, e);
     free(pfds);
-    *left = ms < 0 || ready == 0 ? 0 : ms - (long long)((wp_clock_us() - start) / 1000);
+    *left = ms < 0 || ready == 0 ? 0 : ms - (long long)((wp_win32_clock_us() - start) / 1000);
     if (*left < 0)
         *left = 0;
     return ready;

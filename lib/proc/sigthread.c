@@ -19,7 +19,7 @@ static HANDLE wp_sigthread_timer;
 static wp_sigthread_take_fn wp_sigthread_take;
 static int (*wp_sigthread_break_sig)(void);
 
-/* alarm(): when the timer is due (wp_clock_us), 0 when none is set. */
+/* alarm(): when the timer is due (wp_win32_clock_us), 0 when none is set. */
 static SRWLOCK wp_sigthread_alarm_lock = SRWLOCK_INIT;
 static unsigned long long wp_sigthread_alarm_due;
 
@@ -68,7 +68,7 @@ static BOOL WINAPI wp_sigthread__console(DWORD event)
  * rather than 0 for an alarm still due). */
 unsigned int winpipe_alarm(unsigned int seconds)
 {
-    unsigned long long now = wp_clock_us(), left = 0;
+    unsigned long long now = wp_win32_clock_us(), left = 0;
     AcquireSRWLockExclusive(&wp_sigthread_alarm_lock);
     if (wp_sigthread_alarm_due > now)
         left = wp_sigthread_alarm_due - now;
@@ -92,7 +92,7 @@ static void wp_sigthread__alarm_fired(struct wp_intr *self)
 {
     struct wp_sigrec rec = { SIGALRM, SI_KERNEL, 0, 0 };
     AcquireSRWLockExclusive(&wp_sigthread_alarm_lock);
-    int due = wp_sigthread_alarm_due && wp_clock_us() + 1000 >= wp_sigthread_alarm_due;
+    int due = wp_sigthread_alarm_due && wp_win32_clock_us() + 1000 >= wp_sigthread_alarm_due;
     if (due)
         wp_sigthread_alarm_due = 0;
     ReleaseSRWLockExclusive(&wp_sigthread_alarm_lock);
