@@ -15,27 +15,10 @@
 extern char **environ;
 #endif
 
-/* WINPIPE_CHILD, else child(.exe) beside this test executable. */
+/* The child helper program: see wp_child_path. */
 static inline const char *su_child(void)
 {
-    static char path[4096];
-    const char *env = getenv("WINPIPE_CHILD");
-    char *slash;
-    if (env && *env)
-        return env;
-    if (path[0])
-        return path;
-#ifdef _WIN32
-    GetModuleFileNameA(NULL, path, sizeof path - 16);
-    slash = strrchr(path, '\\');
-    strcpy(slash ? slash + 1 : path, "child.exe");
-#else
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
-    path[n > 0 ? n : 0] = 0;
-    slash = strrchr(path, '/');
-    strcpy(slash ? slash + 1 : path, "child");
-#endif
-    return path;
+    return wp_child_path();
 }
 
 /* The child's argv: the child's path, then args (NULL-terminated, at most 60). */

@@ -293,13 +293,13 @@ static void run_stream(const char *name, uint64_t total, int writer_nonblocking)
 static void stream_64_mib_nonblocking_random_writes_blocking_random_reads_exact(void **s)
 {
     (void)s;
-    run_stream((const char *)*s, ((uint64_t)64 << 20) + 4099, 1);
+    run_stream(wp_test_name(s), ((uint64_t)64 << 20) + 4099, 1);
 }
 
 static void stream_16_mib_blocking_random_writes_nonblocking_random_reads_exact(void **s)
 {
     (void)s;
-    run_stream((const char *)*s, ((uint64_t)16 << 20) + 777, 0);
+    run_stream(wp_test_name(s), ((uint64_t)16 << 20) + 777, 0);
 }
 
 static void stream_generator_is_deterministic_and_offset_addressable(void **state)
