@@ -440,31 +440,19 @@ static void pipes_on_stdin_and_stdout_carry_data(void **state)
 static void fresh_pipe_ends_reach_the_child_synchronous(void **state)
 {
 #ifdef _WIN32
-    int in[2], out[2];
-    char *args[] = { "fds", "3", "2", NULL };
-    posix_spawn_file_actions_t fa;
+    char *args[] = { "fds", "3", "2", NULL }, *argv[8];
     char buf[8] = { 0 };
-    int err[2];
+    int fds[3];
     (void)state;
-    wp_pipe(in, O_CLOEXEC);
-    wp_pipe(out, O_CLOEXEC);
-    wp_pipe(err, O_CLOEXEC);
-    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, in[0], 0), 0);
-    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out[1], 1), 0);
-    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, err[1], 2), 0);
-    pid_t pid = su_spawn(&fa, NULL, args);
-    posix_spawn_file_actions_destroy(&fa);
-    wp_close(in[0]);
-    wp_close(out[1]);
-    wp_close(err[1]);
-    wp_close(in[1]);
-    wp_read_exact(err[0], buf, 4);
+    su_argv(argv, args);
+    pid_t pid = su_spawn_piped(argv, fds);
+    wp_close(fds[0]);
+    wp_read_exact(fds[2], buf, 4);
     assert_string_equal(buf, "sss\n");
-    assert_rc(read(out[0], buf, 1), 0);
+    assert_rc(read(fds[1], buf, 1), 0);
     assert_int_equal(su_reap(pid), 0);
-    wp_close(out[0]);
-    wp_close(err[0]);
+    wp_close(fds[1]);
+    wp_close(fds[2]);
 #else
     (void)state;
     skip();
