@@ -19,6 +19,7 @@
 #include <winternl.h>
 #else
 #include <dirent.h>
+#include <sys/stat.h>
 extern char **environ;
 #endif
 
@@ -39,22 +40,118 @@ __attribute__((constructor)) static void wp_unbuffered_output(void)
  * is atomics instead: the name is written while disarmed, then published by arming. */
 static pthread_once_t wd_once = PTHREAD_ONCE_INIT;
 static int wd_armed;
-static long long wd_deadline_ms;
+static long long wd_armed_ms, wd_progress_ms; /* wp_now_ms() when armed, at the last progress */
 static unsigned wd_seconds;
 static char wd_name[128];
+static int wd_factor_milli = 1000; /* the measured speed factor, in thousandths */
+static double wd_slowdown = 1.0;
+
+void wp_progress(void)
+{
+    __atomic_store_n(&wd_progress_ms, (long long)wp_now_ms(), __ATOMIC_RELAXED);
+}
+
+double wp_speed_factor(void)
+{
+    return __atomic_load_n(&wd_factor_milli, __ATOMIC_RELAXED) / 1000.0 * wd_slowdown;
+}
+
+/* A fixed piece of arithmetic (WP_SPEED_REFERENCE_MS on an idle machine here): how long it takes
+ * now, over that, is how much slower than idle this machine runs. */
+static double wd_measure(void)
+{
+    volatile unsigned sink;
+    unsigned acc = 0;
+    double t0 = wp_now_ms(), f;
+    for (uint64_t i = 0; i < 40000000; i++)
+        acc += wp_pattern(i);
+    sink = acc;
+    (void)sink;
+    f = (wp_now_ms() - t0) / WP_SPEED_REFERENCE_MS;
+    return f < 1.0 ? 1.0 : f > WP_SPEED_FACTOR_MAX ? WP_SPEED_FACTOR_MAX : f;
+}
+
+#ifdef _WIN32
+static HANDLE wd_heartbeat_file = INVALID_HANDLE_VALUE;
+
+static void wd_heartbeat_open(void)
+{
+    const char *path = getenv("WINPIPE_TEST_HEARTBEAT");
+    if (path && *path)
+        wd_heartbeat_file = CreateFileA(path, FILE_WRITE_ATTRIBUTES,
+                                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                        NULL, OPEN_EXISTING, 0, NULL);
+}
+
+static void wd_heartbeat(void)
+{
+    FILETIME now;
+    if (wd_heartbeat_file == INVALID_HANDLE_VALUE)
+        return;
+    GetSystemTimeAsFileTime(&now);
+    SetFileTime(wd_heartbeat_file, NULL, NULL, &now);
+}
+#else
+static void wd_heartbeat_open(void)
+{
+}
+
+/* Natively by path: no fd, so no test sees one more open. */
+static void wd_heartbeat(void)
+{
+    const char *path = getenv("WINPIPE_TEST_HEARTBEAT");
+    if (path && *path)
+        utimensat(AT_FDCWD, path, NULL, 0);
+}
+#endif
 
 static void *wd_thread(void *arg)
 {
+    double recent[3] = { 1.0, 1.0, 1.0 };
+    double last_measure = wp_now_ms(), last_beat = 0;
+    long long beat_progress = -1;
+    unsigned n = 0;
     (void)arg;
+    recent[0] = recent[1] = recent[2] = wp_speed_factor() / wd_slowdown;
     for (;;) {
+        double now, factor, limit, idle, total;
+        long long progress, armed_at;
         wp_sleep_ms(250);
-        if (__atomic_load_n(&wd_armed, __ATOMIC_ACQUIRE)
-            && (long long)wp_now_ms() > __atomic_load_n(&wd_deadline_ms, __ATOMIC_RELAXED)) {
-            fprintf(stderr, "\nWATCHDOG: test '%s' still running after %u s: hung, aborting\n",
-                    wd_name, wd_seconds);
+        now = wp_now_ms();
+        if (now - last_measure >= 5000) {
+            recent[n++ % 3] = wd_measure();
+            factor = recent[0] > recent[1] ? recent[0] : recent[1];
+            factor = factor > recent[2] ? factor : recent[2];
+            __atomic_store_n(&wd_factor_milli, (int)(factor * 1000), __ATOMIC_RELAXED);
+            last_measure = now = wp_now_ms();
+        }
+        progress = __atomic_load_n(&wd_progress_ms, __ATOMIC_RELAXED);
+        if (!__atomic_load_n(&wd_armed, __ATOMIC_ACQUIRE)) {
+            if (progress != beat_progress && now - last_beat >= 1000.0 * WP_HEARTBEAT_SECONDS) {
+                wd_heartbeat();
+                beat_progress = progress;
+                last_beat = now;
+            }
+            continue;
+        }
+        armed_at = __atomic_load_n(&wd_armed_ms, __ATOMIC_RELAXED);
+        limit = 1000.0 * wd_seconds * wp_speed_factor();
+        idle = now - (double)(progress > armed_at ? progress : armed_at);
+        total = now - (double)armed_at;
+        if (idle > limit || total > limit * WP_WATCHDOG_TOTAL_FACTOR) {
+            fprintf(stderr, "\nWATCHDOG: test '%s' %s %.0f s (limit %.0f s: %u s x speed "
+                    "factor %.1f): hung, aborting\n", wd_name,
+                    idle > limit ? "made no progress for" : "still running after",
+                    (idle > limit ? idle : total) / 1000.0,
+                    (idle > limit ? limit : limit * WP_WATCHDOG_TOTAL_FACTOR) / 1000.0,
+                    wd_seconds, wp_speed_factor());
             fflush(stderr);
             fflush(stdout);
             _exit(99);
+        }
+        if (now - last_beat >= 1000.0 * WP_HEARTBEAT_SECONDS) {
+            wd_heartbeat(); /* armed and within its limit: this watchdog answers for it */
+            last_beat = now;
         }
     }
     return NULL;
@@ -63,6 +160,11 @@ static void *wd_thread(void *arg)
 static void wd_start(void)
 {
     pthread_t t;
+    const char *slow = getenv("WINPIPE_TEST_SLOWDOWN");
+    if (slow && atof(slow) >= 1.0)
+        wd_slowdown = atof(slow);
+    wd_factor_milli = (int)(wd_measure() * 1000);
+    wd_heartbeat_open();
     if (pthread_create(&t, NULL, wd_thread, NULL) != 0) {
         fprintf(stderr, "WATCHDOG: cannot start watchdog thread\n");
         _exit(98);
@@ -76,14 +178,14 @@ void wp_watchdog_arm(const char *name, unsigned seconds)
     __atomic_store_n(&wd_armed, 0, __ATOMIC_RELEASE);
     snprintf(wd_name, sizeof wd_name, "%s", name ? name : "?");
     wd_seconds = seconds;
-    __atomic_store_n(&wd_deadline_ms, (long long)wp_now_ms() + 1000LL * seconds,
-                     __ATOMIC_RELAXED);
+    __atomic_store_n(&wd_armed_ms, (long long)wp_now_ms(), __ATOMIC_RELAXED);
     __atomic_store_n(&wd_armed, 1, __ATOMIC_RELEASE);
 }
 
 void wp_watchdog_disarm(void)
 {
     __atomic_store_n(&wd_armed, 0, __ATOMIC_RELEASE);
+    wp_progress();
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -557,6 +659,7 @@ int wp_lowest_free_fd(int from)
 
 void wp_pipe(int fds[2], int flags)
 {
+    wp_progress();
     fds[0] = fds[1] = -1;
     if (flags == 0)
         assert_ok(pipe(fds));
@@ -569,6 +672,7 @@ void wp_pipe(int fds[2], int flags)
 
 void wp_close(int fd)
 {
+    wp_progress();
     assert_ok(close(fd));
 }
 
@@ -635,6 +739,7 @@ size_t wp_fill(int wfd, uint64_t off, size_t chunk)
         if ((size_t)r > chunk)
             fail_msg("wp_fill: write returned %lld for %zu bytes", (long long)r, chunk);
         total += (size_t)r;
+        wp_progress();
         if (total > (size_t)64 << 20)
             fail_msg("wp_fill: %zu bytes accepted without EAGAIN", total);
     }
@@ -669,6 +774,7 @@ size_t wp_drain(int rfd, uint64_t off, int *eof)
                      (unsigned long long)(off + total + bad), buf[bad],
                      wp_pattern(off + total + bad));
         total += (size_t)r;
+        wp_progress();
     }
 }
 
@@ -684,18 +790,21 @@ void wp_read_exact(int rfd, void *buf, size_t n)
                      "(errno %d: %s)", rfd, n - got, got, n, (long long)r, errno,
                      strerror(errno));
         got += (size_t)r;
+        wp_progress();
     }
 }
 
 void wp_write_byte(int fd, unsigned char c)
 {
     assert_rc(write(fd, &c, 1), 1);
+    wp_progress();
 }
 
 unsigned char wp_read_byte(int fd)
 {
     unsigned char c = 0;
     assert_rc(read(fd, &c, 1), 1);
+    wp_progress();
     return c;
 }
 

@@ -33,8 +33,34 @@
  * (winpipe may hold one more pending write beyond its buffer). */
 #define WP_PIPE_FILL_MAX ((size_t)262144)
 
-/* Default watchdog time-out per test, in seconds. Only there to catch hangs. */
+/*
+ * The watchdog: it catches hangs, not slowness.
+ *
+ * A test is hung when it has made no progress for WP_WATCHDOG_SECONDS times the speed factor.
+ * Progress is any call of wp_progress(), which the helpers make: wp_pipe, wp_close,
+ * wp_read_exact, wp_fill, wp_drain, wp_write_byte, wp_read_byte, su_spawn, su_reap,
+ * su_read_all (spawn_util.h), and the loops of long tests. The speed factor is the time a fixed
+ * piece of arithmetic takes divided by what it takes on an idle machine (WP_SPEED_REFERENCE_MS),
+ * from 1 to WP_SPEED_FACTOR_MAX; the watchdog thread measures it when it starts and again every
+ * few seconds, and uses the largest of its last three measurements (WINPIPE_TEST_SLOWDOWN=N in
+ * the environment multiplies it further, e.g. for a run under a debugger). So a test that is only
+ * slow under load passes, and a hung one is aborted at most WP_WATCHDOG_SECONDS *
+ * WP_SPEED_FACTOR_MAX (* WINPIPE_TEST_SLOWDOWN) seconds after its last progress, printing
+ * "WATCHDOG: test 'NAME' made no progress for N s" and exiting with 99. A test that makes
+ * progress forever (a livelock) is aborted after WP_WATCHDOG_TOTAL_FACTOR times its no-progress
+ * limit in all.
+ *
+ * The run-test.sh side: when WINPIPE_TEST_HEARTBEAT names a file, the watchdog thread touches it
+ * every WP_HEARTBEAT_SECONDS while a test is armed and within its limit or progress was made,
+ * and tools/run-test.sh kills the program only when the file has not been touched for
+ * WINPIPE_TEST_TIMEOUT seconds: when this watchdog cannot act (a hang outside any test, or one
+ * that stops the watchdog thread itself).
+ */
 #define WP_WATCHDOG_SECONDS 60u
+#define WP_WATCHDOG_TOTAL_FACTOR 20u
+#define WP_SPEED_FACTOR_MAX 8.0
+#define WP_SPEED_REFERENCE_MS 15.0
+#define WP_HEARTBEAT_SECONDS 2u
 
 /*
  * assert_errno(call, err): the call must return exactly -1 and set errno to exactly err.
@@ -75,9 +101,15 @@ int wp_group_ignore_sigpipe(void **state);
 /* Group teardown that restores SIGPIPE to SIG_DFL. */
 int wp_group_restore_sigpipe(void **state);
 
-/* Watchdog: if armed for longer than `seconds`, prints the test name and _exit(99)s. */
+/* Arms the watchdog for the test `name`: hung after `seconds` (times the speed factor) without
+ * progress. wp_setup arms it with WP_WATCHDOG_SECONDS; a test whose single steps take longer may
+ * arm it again with more. */
 void wp_watchdog_arm(const char *name, unsigned seconds);
 void wp_watchdog_disarm(void);
+/* Records progress of the running test (cheap: one clock read). Any thread may call it. */
+void wp_progress(void);
+/* The speed factor in use (1 on an idle machine). */
+double wp_speed_factor(void);
 
 /*
  * Snapshots of this process's open fds (Linux: /proc/self/fd) or handles (Windows: one

@@ -41,6 +41,7 @@ static inline pid_t su_spawn(const posix_spawn_file_actions_t *fa, const posix_s
     pid_t pid = -1;
     int r;
     su_argv(argv, args);
+    wp_progress();
     r = posix_spawn(&pid, argv[0], fa, attr, argv, environ);
     if (r != 0)
         fail_msg("posix_spawn(%s %s): %d (%s)", argv[0], args && args[0] ? args[0] : "", r,
@@ -68,6 +69,7 @@ static inline pid_t su_spawn_piped(char *const argv[], int fds[3])
     if (r != 0)
         fail_msg("posix_spawn(%s): %d (%s)", argv[0], r, strerror(r));
     posix_spawn_file_actions_destroy(&fa);
+    wp_progress();
     wp_close(in[0]);
     wp_close(out[1]);
     wp_close(err[1]);
@@ -82,6 +84,7 @@ static inline int su_reap(pid_t pid)
 {
     int status = -1;
     assert_rc(waitpid(pid, &status, 0), pid);
+    wp_progress();
     return status;
 }
 
@@ -100,6 +103,7 @@ static inline char *su_read_all(int fd, size_t *len)
         if (r == 0)
             break;
         n += (size_t)r;
+        wp_progress();
     }
     buf[n] = 0;
     if (len)

@@ -1182,7 +1182,6 @@ static void spawn_and_reap_with_pipes_leaks_nothing(void **state)
     long count_before = 0;
     int cycles = getenv("WINPIPE_SPAWN_CYCLES") ? atoi(getenv("WINPIPE_SPAWN_CYCLES")) : 500;
     (void)state;
-    wp_watchdog_arm("spawn_and_reap_with_pipes_leaks_nothing", 600);
     /* One cycle first: lazily made process-wide objects (thread pool, pipe root) are no leak. */
     for (int i = 0; i <= cycles; i++) {
         int in[2], out[2];
