@@ -16,6 +16,8 @@
 #              -e WINPIPE_SPAWN_CYCLES=20 to shorten test_spawn's 500 spawn-and-reap cycles
 #   -t SECONDS start no new run after this many seconds (default 0: no limit); the summary
 #              says how many runs were done
+#   -B         do not build: run the programs as they are (e.g. an older build while the
+#              sources change)
 #   -h         this text
 #
 # Each run is what `make check` runs for that test: the Makefile's own test environment
@@ -38,8 +40,9 @@ hogs=1
 compile_hog=
 outdir=
 limit=0
+no_build=
 extra_env=()
-while getopts 'n:j:H:Co:e:t:h' opt; do
+while getopts 'n:j:H:Co:e:t:Bh' opt; do
     case $opt in
         n) runs=$OPTARG ;;
         j) par=$OPTARG ;;
@@ -48,6 +51,7 @@ while getopts 'n:j:H:Co:e:t:h' opt; do
         o) outdir=$OPTARG ;;
         e) extra_env+=("$OPTARG") ;;
         t) limit=$OPTARG ;;
+        B) no_build=1 ;;
         h) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -85,22 +89,31 @@ stress-print-compiler:
 stress-print-wine:
 	$(info $(WINE))
 	@:
+stress-print-exeext:
+	$(info $(EXEEXT))
+	@:
 EOF
 mk() { make -s --no-print-directory -C "$build" -f Makefile -f "$work/print.mk" "$@"; }
 test_env=$(mk stress-print-env) || exit 2
 log_compiler=$(mk stress-print-compiler) || exit 2
 is_wine=$(mk stress-print-wine)
+exeext=$(mk stress-print-exeext)
+# As make check names them: tests/test_spawn.exe in a mingw build.
+for i in "${!tests[@]}"; do
+    tests[$i]=${tests[$i]%"$exeext"}$exeext
+done
 
-say "building the test programs in $build"
-make -s --no-print-directory -C "$build" -j2 check TESTS= >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; echo "stress: build failed" >&2; exit 1; }
+if [ -z "$no_build" ]; then
+    say "building the test programs in $build"
+    make -s --no-print-directory -C "$build" -j2 check TESTS= >"$work/build.log" 2>&1 \
+        || { cat "$work/build.log"; echo "stress: build failed" >&2; exit 1; }
+fi
 if [ -n "$is_wine" ]; then
     make -s --no-print-directory -C "$build" wineprefix.stamp >>"$work/build.log" 2>&1 \
         || { cat "$work/build.log"; echo "stress: no Wine prefix" >&2; exit 1; }
 fi
 for t in "${tests[@]}"; do
-    [ -x "$build/$t" ] || [ -x "$build/$t.exe" ] \
-        || { echo "stress: no test program $build/$t" >&2; exit 2; }
+    [ -f "$build/$t" ] || { echo "stress: no test program $build/$t" >&2; exit 2; }
 done
 
 hog_pids=()
