@@ -23,6 +23,26 @@ static pid_t start(const char *cmd, const char *arg)
     return su_spawn(NULL, NULL, args);
 }
 
+/* A child that has exited with code and is not reaped: a zombie. It runs `child exit CODE`
+ * with its fd 1 on a pipe and is known to be gone when the pipe gives EOF (its last handle
+ * closes as it ends), not after a sleep, which a loaded machine can outlast. */
+static pid_t start_zombie(const char *code)
+{
+    posix_spawn_file_actions_t fa;
+    char *args[] = { "exit", (char *)code, NULL }, c;
+    int p[2];
+    pid_t pid;
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    pid = su_spawn(&fa, NULL, args);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    assert_rc(read(p[0], &c, 1), 0);
+    wp_close(p[0]);
+    return pid;
+}
+
 static void exit_codes_are_wexitstatus_low_8_bits(void **state)
 {
     static const char *codes[] = { "0", "1", "42", "255", "256", "257" };
@@ -339,9 +359,8 @@ static void kill_sigterm_and_sigkill_are_wtermsig(void **state)
 static void kill_0_checks_existence(void **state)
 {
     (void)state;
-    pid_t pid = start("exit", "0");
+    pid_t pid = start_zombie("0");
     /* A zombie still exists. */
-    wp_sleep_ms(300);
     assert_ok(kill(pid, 0));
     su_reap(pid);
     assert_errno(kill(pid, 0), ESRCH);
@@ -351,8 +370,7 @@ static void kill_0_checks_existence(void **state)
 static void kill_a_zombie_changes_nothing(void **state)
 {
     (void)state;
-    pid_t pid = start("exit", "4");
-    wp_sleep_ms(300);
+    pid_t pid = start_zombie("4");
     assert_ok(kill(pid, SIGKILL));
     int st = su_reap(pid);
     assert_true(WIFEXITED(st));
