@@ -172,24 +172,24 @@ run_one() {
     )
 }
 
-# how LOG RC: one line saying how a failed run died.
+# how LOG RC: one line saying how a failed run died. (Wine's programs end lines with CR LF.)
 how() {
-    local log=$1 rc=$2 case_ how_
-    case_=$(grep -m1 -E '^\[  (FAILED|ERROR)   ?\] [A-Za-z_0-9]+$' "$log" | sed 's/^.*\] //')
+    local log=$1 rc=$2 case_ how_ text
+    text=$(tr -d '\r' <"$log")
+    case_=$(printf '%s\n' "$text" | sed -n 's/^\[  FAILED  \] \([A-Za-z_0-9]*\)$/\1/p' | head -n1)
     if [ -z "$case_" ]; then
         # The case running when the process died: the last RUN without its end line.
-        case_=$(awk '/^\[ RUN      \]/ { c = $NF } /^\[ *(OK|FAILED|ERROR|SKIPPED) *\]/ { c = "" }
-                     END { print c }' "$log")
+        case_=$(printf '%s\n' "$text" | awk '/^\[ RUN      \]/ { c = $NF }
+            /^\[ *(OK|FAILED|ERROR|SKIPPED) *\]/ { c = "" } END { print c }')
     fi
-    if grep -q '^WATCHDOG:' "$log"; then
-        how_="watchdog: $(grep -m1 '^WATCHDOG:' "$log")"
-    elif grep -q '^run-test: ' "$log"; then
-        how_="run-test.sh: $(grep -m1 '^run-test: ' "$log")"
-    elif [ -n "$case_" ] && grep -q -x "\[  FAILED  \] $case_" "$log"; then
+    if printf '%s\n' "$text" | grep -q '^WATCHDOG:'; then
+        how_="watchdog: $(printf '%s\n' "$text" | grep -m1 '^WATCHDOG:')"
+    elif printf '%s\n' "$text" | grep -q '^run-test: '; then
+        how_="run-test.sh: $(printf '%s\n' "$text" | grep -m1 '^run-test: ')"
+    elif [ -n "$case_" ] && printf '%s\n' "$text" | grep -q -x "\[  FAILED  \] $case_"; then
         # What the case printed between its RUN and FAILED lines: the failure and its line.
-        how_="cmocka: $(awk -v c="$case_" '$0 == "[ RUN      ] " c { on = 1; next }
-            on && $0 == "[  FAILED  ] " c { exit } on { printf "%s | ", $0 }' "$log" \
-            | cut -c1-400)"
+        how_="cmocka: $(printf '%s\n' "$text" | awk -v c="$case_" '$0 == "[ RUN      ] " c { on = 1; next }
+            on && $0 == "[  FAILED  ] " c { exit } on { printf "%s | ", $0 }' | cut -c1-400)"
     elif [ -n "$is_wine" ] && [ "$rc" = 5 ]; then
         how_="exit status 5: access violation (0xC0000005)"
     elif [ -z "$is_wine" ] && [ "$rc" -gt 128 ]; then
@@ -211,7 +211,7 @@ finish_one() {
     run_secs[$name]=$(( ${run_secs[$name]:-0} + secs ))
     bad=
     [ "$rc" = 0 ] || bad=1
-    grep -q -E '^\[  (FAILED|ERROR)   ?\]' "$log" && bad=1
+    tr -d '\r' <"$log" | grep -q -E '^\[  (FAILED  |ERROR   )\]' && bad=1
     if [ -n "$bad" ]; then
         failed_runs[$name]=$(( ${failed_runs[$name]:-0} + 1 ))
         cp "$log" "$outdir/$name.$n.log"
