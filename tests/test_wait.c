@@ -136,6 +136,7 @@ static void waitpid_any_reaps_more_than_64_children_each_once(void **state)
     for (int n = 0; n < MANY; n++) {
         pid_t pid = waitpid(-1, &st, 0);
         int i;
+        wp_progress();
         for (i = 0; i < MANY && pids[i] != pid; i++)
             ;
         if (i == MANY)
@@ -192,6 +193,7 @@ static void *reaper_thread(void *arg)
         if (r->n < REAPED)
             r->got[r->n] = pid;
         r->n++;
+        wp_progress();
     }
 }
 
@@ -215,6 +217,7 @@ static void waitpid_from_several_threads_reaps_each_child_once(void **state)
     for (int i = 0; i < REAPED; i += 3) {
         errno = 0;
         pid_t got = waitpid(pids[i], &st, 0);
+        wp_progress();
         if (got == pids[i]) {
             seen[i]++;
             main_got++;
