@@ -114,6 +114,8 @@ static void argv_round_trips_for_generated_vectors(void **state)
     static char storage[16][64];
     int vectors = 0;
     (void)state;
+    /* 300 spawns: over the default 60 s under Wine on a loaded machine (load 10 on 2 cores). */
+    wp_watchdog_arm("argv_round_trips_for_generated_vectors", 300);
     for (int v = 0; v < 300; v++) {
         char *args[17];
         int nargs = (int)(rng() % 16);
