@@ -3,6 +3,13 @@
  * siginfo_t, sigaction(), masks (sigprocmask, pthread_sigmask, sigpending, sigsuspend), psignal,
  * kill; signal() and raise() are winpipe's too, sharing sigaction's dispositions (compat-docs/
  * signal.md). On a POSIX host it is the system header and nothing else. */
+
+/* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
+ * no warning from it (#include_next is an extension); winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #include_next <signal.h>
 
 #if defined(_WIN32) && !defined(WINPIPE_SIGNAL_H)
