@@ -149,8 +149,7 @@ static int restore_default(void **state)
     return wp_teardown(state);
 }
 
-#define EINTR_TEST(f) cmocka_unit_test_prestate_setup_teardown(f, reset_state, restore_default, \
-                                                               (void *)#f)
+#define EINTR_TEST(f) WP_TEST_FIXTURES(f, reset_state, restore_default)
 
 /* ---- read ---- */
 

@@ -109,8 +109,7 @@ static int restore_default(void **state)
     return wp_teardown(state);
 }
 
-#define PROC_TEST(f) cmocka_unit_test_prestate_setup_teardown(f, reset_state, restore_default, \
-                                                              (void *)#f)
+#define PROC_TEST(f) WP_TEST_FIXTURES(f, reset_state, restore_default)
 
 /* A child that ends when its standard input reaches EOF (cat). */
 static pid_t spawn_cat(int in_fd)
