@@ -348,6 +348,7 @@ int wp_sigthread_post(const struct wp_sigrec *rec); /* never blocks; -EAGAIN: fu
 #define WP_SIGSEND_NONE 1 /* the target has no channel this process can reach */
 void wp_sigsend_publish(HANDLE channel);
 int wp_sigsend(DWORD pid, int sig);
+void wp_sigsend_forget(DWORD pid); /* a child reaped: its channel, if kept, goes */
 
 /* =========================================================================================== */
 /* io/: read, write, poll, select.                                                              */

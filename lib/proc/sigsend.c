@@ -145,6 +145,17 @@ static void wp_sigsend__keep(DWORD pid, HANDLE process, HANDLE channel)
     ReleaseSRWLockExclusive(&wp_sigsend_lock);
 }
 
+/* A child was reaped (wait.c): what was kept for it goes with it, so that its handles do not
+ * outlive it. */
+void wp_sigsend_forget(DWORD pid)
+{
+    AcquireSRWLockExclusive(&wp_sigsend_lock);
+    for (int i = 0; i < WP_SIGSEND_CACHE; i++)
+        if (wp_sigsend_cache[i].process && wp_sigsend_cache[i].pid == pid)
+            wp_sigsend__drop(&wp_sigsend_cache[i]);
+    ReleaseSRWLockExclusive(&wp_sigsend_lock);
+}
+
 /* sig for process pid, from this one (SI_USER): 0 once it is in the target's channel,
  * WP_SIGSEND_NONE if the target has no channel this process can reach (the caller does what
  * it does for a process without winpipe). */

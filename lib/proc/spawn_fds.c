@@ -358,7 +358,10 @@ int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_act
 {
     int *parent_fds = NULL, n_parent = 0;
     struct wp_spawn *s = calloc(1, sizeof *s);
+    unsigned long long sig_mask = c->sig_mask, sig_ign = c->sig_ign; /* in: the caller's */
     memset(c, 0, sizeof *c);
+    c->sig_mask = sig_mask;
+    c->sig_ign = sig_ign;
     if (!s)
         return -ENOMEM;
     c->priv = s;

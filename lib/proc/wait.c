@@ -143,6 +143,7 @@ void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group)
  * the wait is let go without waiting for the callback to end. */
 static void wp_wait__destroy(struct wp_child *c, int in_callback)
 {
+    wp_sigsend_forget(c->pid); /* its pid may name another process from now on */
     if (c->wait)
         UnregisterWaitEx(c->wait, in_callback ? NULL : INVALID_HANDLE_VALUE);
     CloseHandle(c->h);
@@ -239,6 +240,7 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
 static pid_t wp_waitpid__locked(pid_t pid, int options, DWORD *code, struct wp_intr *t)
 {
     AcquireSRWLockExclusive(&wp_wait_lock);
+again:
     for (;;) {
         struct wp_child **link, *any = NULL;
         int unwatched = 0;
@@ -250,8 +252,16 @@ static pid_t wp_waitpid__locked(pid_t pid, int options, DWORD *code, struct wp_i
                     continue;
                 any = *link;
                 unwatched |= !any->wait;
-                if (wp_wait__done(*link, poll))
+                if (!wp_wait__done(*link, poll))
+                    continue;
+                if (!(wp_signal_child_action() & WP_CHILD_AUTOREAP))
                     return wp_wait__reap_unlock(link, code);
+                /* POSIX: with SIGCHLD ignored or SA_NOCLDWAIT an ended child is reaped by
+                 * itself, never reported: this wait found it before the thread pool did. */
+                DWORD unused;
+                wp_wait__reap_unlock(link, &unused);
+                AcquireSRWLockExclusive(&wp_wait_lock);
+                goto again;
             }
             if (!any || !(options & WINPIPE_WNOHANG))
                 break;
