@@ -364,6 +364,39 @@ static void a_signal_the_child_blocks_waits(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* A process without winpipe inherits this one's WINPIPE_SIGNAL, which names this process: kill()
+ * must not take it for the child's channel. The child (cmd.exe reading commands from a pipe that
+ * stays open) ends by the signal, as any process without winpipe does; had the signal gone into
+ * this process's channel instead, the child would never end (the watchdog's failure). */
+static void kill_of_a_process_without_winpipe_ends_it(void **state)
+{
+#ifdef _WIN32
+    char *argv[] = { "cmd.exe", "/q", NULL };
+    posix_spawn_file_actions_t fa;
+    int in[2], st;
+    pid_t pid;
+    (void)state;
+    set_action(SIGUSR1, on_count, NULL, SA_RESTART);
+    wp_pipe(in, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, in[0], 0), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0), 0);
+    assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0), 0);
+    assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(in[0]);
+    assert_ok(kill(pid, SIGUSR1));
+    assert_rc(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGUSR1);
+    assert_int_equal(hits, 0);
+    wp_close(in[1]);
+#else
+    (void)state;
+    skip(); /* Linux: every process takes signals alike */
+#endif
+}
+
 /* ---- what a child starts with ---- */
 
 /* child sigstate: its "mask: ..." and "ign: ..." lines. */
@@ -551,6 +584,7 @@ int main(void)
         PROC_TEST(kill_runs_the_handler_of_another_process),
         PROC_TEST(kill_does_the_default_action_of_another_process),
         PROC_TEST(a_signal_the_child_blocks_waits),
+        PROC_TEST(kill_of_a_process_without_winpipe_ends_it),
         PROC_TEST(a_child_starts_with_the_callers_mask_and_ignored_signals),
         PROC_TEST(spawn_attributes_set_the_childs_mask_and_defaults),
         PROC_TEST(alarm_interrupts_a_blocking_read),
