@@ -27,7 +27,6 @@
 #define DEFAULT_JOBS 4
 #define MAX_JOBS 1024
 #define CHUNK 65536      /* bytes read from a child, or fed to one, at a time */
-#define REAP_WAIT_MS 10  /* how often to look for a child's exit once its output has ended */
 
 static const char usage_text[] =
     "usage: prun [-j N] [-n] [-q] [COMMAND...]\n"
@@ -629,23 +628,34 @@ static void runner_settle(struct runner *r)
 static int sig_wr = -1; /* the self-pipe's write end, for the handler */
 
 /* Only async-signal-safe work: one byte, the signal's number, into the self-pipe; poll() in the
- * main loop wakes for it. The handler is installed again because System V's signal() (and the
- * C runtime of Windows) resets it to SIG_DFL before calling it. */
+ * main loop wakes for it (SIGCHLD too: a child ended, and the loop reaps it). sigaction keeps
+ * the handler installed, and SA_RESTART lets a write to stdout that the signal interrupted carry
+ * on. */
 static void on_signal(int sig)
 {
     int saved = errno;
     unsigned char b = (unsigned char)sig;
-    signal(sig, on_signal);
     (void)!write(sig_wr, &b, 1);
     errno = saved;
 }
 
+static void catch_signal(int sig, int flags)
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = on_signal;
+    act.sa_flags = SA_RESTART | flags;
+    sigemptyset(&act.sa_mask);
+    sigaction(sig, &act, NULL);
+}
+
 /* POSIX shells start background jobs with SIGINT ignored (and nohup ignores SIGHUP): a signal
  * ignored when the runner starts stays ignored. */
-static void catch_signal(int sig)
+static void catch_unless_ignored(int sig)
 {
-    if (signal(sig, SIG_IGN) != SIG_IGN)
-        signal(sig, on_signal);
+    struct sigaction old;
+    if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+        catch_signal(sig, 0);
 }
 
 static int signals_init(struct runner *r)
@@ -656,8 +666,9 @@ static int signals_init(struct runner *r)
     r->sig_fd = p[0];
     sig_wr = p[1];
     signal(SIGPIPE, SIG_IGN); /* a write to a pipe whose reader left fails with EPIPE instead */
-    catch_signal(SIGINT);
-    catch_signal(SIGTERM);
+    catch_signal(SIGCHLD, SA_NOCLDSTOP);
+    catch_unless_ignored(SIGINT);
+    catch_unless_ignored(SIGTERM);
     return 0;
 }
 
@@ -666,7 +677,8 @@ static void signals_read(struct runner *r)
     unsigned char b[16];
     ssize_t n = read(r->sig_fd, b, sizeof b);
     for (ssize_t i = 0; i < n; i++)
-        runner_stop(r, b[i]);
+        if (b[i] != SIGCHLD) /* a child ended: runner_step reaps it after every poll */
+            runner_stop(r, b[i]);
 }
 
 /* Stops the run: no new job starts, and every running child gets the signal. The second stop
@@ -774,11 +786,11 @@ static void watch_fd(struct runner *r, int *n, int fd, short events, struct job 
     (*n)++;
 }
 
-/* poll's set; *timeout is short while a job whose output has ended waits to be reaped. */
-static int runner_watch(struct runner *r, int *timeout)
+/* poll's set. A job whose output has ended and whose child still runs needs no time-out:
+ * SIGCHLD's byte on the self-pipe wakes poll when the child ends. */
+static int runner_watch(struct runner *r)
 {
     int n = 0;
-    *timeout = -1;
     watch_fd(r, &n, r->sig_fd, POLLIN, NULL, W_SIG);
     if (source_wants_stdin(r))
         watch_fd(r, &n, 0, POLLIN, NULL, W_STDIN);
@@ -792,8 +804,6 @@ static int runner_watch(struct runner *r, int *timeout)
             watch_fd(r, &n, j->s[JOB_ERR].fd, POLLIN, j, W_ERR);
         if (j->in_fd >= 0)
             watch_fd(r, &n, j->in_fd, POLLOUT, j, W_IN);
-        if (j->s[JOB_OUT].fd < 0 && j->s[JOB_ERR].fd < 0 && !j->reaped)
-            *timeout = REAP_WAIT_MS;
     }
     return n;
 }
@@ -816,12 +826,12 @@ static void runner_dispatch(struct runner *r, int n)
 /* One round: start what may start, wait for something to happen, handle it. 0 when done. */
 static int runner_step(struct runner *r)
 {
-    int timeout, n;
+    int n;
     runner_start_jobs(r);
     if (r->running == 0 && !source_has_more(r))
         return 0;
-    n = runner_watch(r, &timeout);
-    if (poll(r->pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+    n = runner_watch(r);
+    if (poll(r->pfd, (nfds_t)n, -1) < 0 && errno != EINTR) {
         say("prun: poll: %s\n", strerror(errno));
         exit(2);
     }

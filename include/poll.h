@@ -1,4 +1,4 @@
-/* <poll.h> wrapper: POSIX poll() for every kind of fd, from winpipe.
+/* <poll.h> wrapper: POSIX poll() for every kind of fd, and ppoll(), from winpipe.
  *
  * Winsock declares its own `struct pollfd` (with a SOCKET fd) and the POLL* bits. This header
  * includes <winsock2.h> so the two live side by side: the POLL* values are Winsock's, and
@@ -40,6 +40,11 @@ struct pollfd {
 typedef unsigned long nfds_t;
 
 int winpipe_poll(struct pollfd *fds, nfds_t nfds, int timeout);
+/* poll() with the mask set for the wait alone, atomically (a NULL mask leaves it); a NULL time-out
+ * waits for ever. */
+struct timespec;
+int winpipe_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+                  const _sigset_t *sigmask);
 
 #ifdef __cplusplus
 }
@@ -47,7 +52,9 @@ int winpipe_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 
 #ifndef WINPIPE_BUILDING
 #undef poll
+#undef ppoll
 #define poll winpipe_poll
+#define ppoll winpipe_ppoll
 #endif
 
 #endif

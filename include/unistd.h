@@ -1,5 +1,5 @@
-/* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family under
- * the POSIX names. On a POSIX host it is the system header and nothing else. */
+/* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family and
+ * alarm() under the POSIX names. On a POSIX host it is the system header and nothing else. */
 
 /* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
  * no warning from it (#include_next is an extension); winpipe's own builds define
@@ -23,6 +23,8 @@
 #undef dup3
 #undef sysconf
 #undef getdtablesize
+#undef alarm
+#define alarm winpipe_alarm
 #define sysconf winpipe_sysconf
 #define getdtablesize winpipe_getdtablesize
 #define pipe winpipe_pipe

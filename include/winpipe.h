@@ -113,6 +113,51 @@ typedef void (*winpipe_sighandler_t)(int);
 winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler);
 int winpipe_raise(int sig);
 
+/* ---- signal.c: <signal.h>'s sigaction, masks and siginfo_t, with Linux's values ---- */
+#define WINPIPE_SA_NOCLDSTOP 0x00000001
+#define WINPIPE_SA_NOCLDWAIT 0x00000002
+#define WINPIPE_SA_SIGINFO 0x00000004
+#define WINPIPE_SA_ONSTACK 0x08000000
+#define WINPIPE_SA_RESTART 0x10000000
+#define WINPIPE_SA_NODEFER 0x40000000
+#define WINPIPE_SA_RESETHAND 0x80000000
+
+union winpipe_sigval {
+    int sival_int;
+    void *sival_ptr;
+};
+
+typedef struct {
+    int si_signo;
+    int si_errno;
+    int si_code;     /* SI_USER (kill), SI_TKILL (raise), SI_KERNEL, CLD_EXITED, CLD_KILLED */
+    pid_t si_pid;    /* the sender, or the child that ended (SIGCHLD) */
+    unsigned int si_uid;
+    int si_status;   /* SIGCHLD: the exit status, or the signal that ended the child */
+    void *si_addr;
+    union winpipe_sigval si_value;
+} winpipe_siginfo_t;
+
+/* The struct and the function share the name, as struct sigaction and sigaction() do. */
+struct winpipe_sigaction {
+    union {
+        void (*winpipe_sa_handler)(int);
+        void (*winpipe_sa_sigaction)(int, winpipe_siginfo_t *, void *);
+    } winpipe_sa_u;
+    _sigset_t sa_mask;
+    int sa_flags;
+    void (*sa_restorer)(void);
+};
+
+int winpipe_sigaction(int sig, const struct winpipe_sigaction *act, struct winpipe_sigaction *old);
+int winpipe_sigprocmask(int how, const _sigset_t *set, _sigset_t *old);
+int winpipe_pthread_sigmask(int how, const _sigset_t *set, _sigset_t *old); /* an error number */
+int winpipe_sigpending(_sigset_t *set);
+int winpipe_sigsuspend(const _sigset_t *mask);
+char *winpipe_strsignal(int sig);
+void winpipe_psignal(int sig, const char *s);
+unsigned int winpipe_alarm(unsigned int seconds);
+
 /* ---- spawn.c, wait.c ---- */
 
 /* <spawn.h>'s flags, with glibc's values. */

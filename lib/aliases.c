@@ -5,6 +5,7 @@
 #include "winpipe-internal.h"
 #include <stdarg.h>
 #include <poll.h>
+#include <sys/select.h>
 
 /* <io.h> declares _pipe dllimport; this definition is meant to replace it. gcc warns about the
  * dropped attribute under -Wattributes, clang under -Winconsistent-dllimport (which gcc lacks). */
@@ -72,6 +73,67 @@ int poll(void *fds, unsigned long nfds, int timeout);
 int poll(void *fds, unsigned long nfds, int timeout)
 {
     return winpipe_poll(fds, nfds, timeout);
+}
+
+int ppoll(void *fds, unsigned long nfds, const struct timespec *timeout, const _sigset_t *mask);
+
+int ppoll(void *fds, unsigned long nfds, const struct timespec *timeout, const _sigset_t *mask)
+{
+    return winpipe_ppoll(fds, nfds, timeout, mask);
+}
+
+/* select itself is Winsock's (see the top); pselect is no one else's. */
+int pselect(int nfds, void *r, void *w, void *e, const struct timespec *timeout,
+            const _sigset_t *mask);
+
+int pselect(int nfds, void *r, void *w, void *e, const struct timespec *timeout,
+            const _sigset_t *mask)
+{
+    return winpipe_pselect(nfds, r, w, e, timeout, mask);
+}
+
+/* ---- signal.c, sigthread.c: the signal functions the C runtime lacks (it has signal, raise) ---- */
+int sigaction(int sig, const struct winpipe_sigaction *act, struct winpipe_sigaction *old);
+int sigprocmask(int how, const _sigset_t *set, _sigset_t *old);
+int sigpending(_sigset_t *set);
+int sigsuspend(const _sigset_t *mask);
+char *strsignal(int sig);
+void psignal(int sig, const char *s);
+unsigned int alarm(unsigned int seconds);
+
+int sigaction(int sig, const struct winpipe_sigaction *act, struct winpipe_sigaction *old)
+{
+    return winpipe_sigaction(sig, act, old);
+}
+
+int sigprocmask(int how, const _sigset_t *set, _sigset_t *old)
+{
+    return winpipe_sigprocmask(how, set, old);
+}
+
+int sigpending(_sigset_t *set)
+{
+    return winpipe_sigpending(set);
+}
+
+int sigsuspend(const _sigset_t *mask)
+{
+    return winpipe_sigsuspend(mask);
+}
+
+char *strsignal(int sig)
+{
+    return winpipe_strsignal(sig);
+}
+
+void psignal(int sig, const char *s)
+{
+    winpipe_psignal(sig, s);
+}
+
+unsigned int alarm(unsigned int seconds)
+{
+    return winpipe_alarm(seconds);
 }
 
 /* ---- spawn.c, wait.c: posix_spawn and friends, waitpid, wait, kill ---- */

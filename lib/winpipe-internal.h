@@ -98,12 +98,47 @@ int wp_nt_accmode(HANDLE h);       /* O_RDONLY, O_WRONLY or O_RDWR from the gran
 int wp_nt_process_ending(void);    /* ExitProcess has begun */
 int wp_nt_pipe_server(HANDLE *h, DWORD size, int sync); /* a new unnamed pipe's read end */
 int wp_nt_pipe_client(HANDLE server, HANDLE *h, int sync); /* its write end */
+int wp_nt_pipe_nowait(HANDLE h);   /* PIPE_NOWAIT: a write that does not fit writes nothing */
+int wp_nt_process_env(HANDLE process, wchar_t **out, size_t *len); /* another's environment */
 
 /* ---- base/inherit.c: what a winpipe parent gives a child beyond the C runtime's fds ---- */
 #define WP_INHERIT_NONBLOCK 0x01 /* the fd's description has O_NONBLOCK */
 size_t wp_inherit_size(int nfds);
-void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags);
+void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags,
+                      unsigned long long sigmask, unsigned long long sigign);
 int wp_inherit_fd_flags(int fd, HANDLE h); /* the parent's flags for fd, once; 0: none */
+int wp_inherit_signals(unsigned long long *mask, unsigned long long *ignored); /* 0: none given */
+
+/* ---- base/intr.c: what a signal needs of a thread: its mask, its own pending set, and how to
+ * wake it while it sleeps in a call a signal may interrupt ---- */
+#define WP_SIG_MAX 64
+struct wp_intr;
+struct wp_intr_waker {
+    void (*fn)(void *arg);
+    void *arg;
+};
+enum { WP_INTR_RAN = 1, WP_INTR_NORESTART = 2 };         /* what wp_intr_deliver() did */
+enum { WP_INTR_WOKE, WP_INTR_AWAKE, WP_INTR_BLOCKED };   /* what wp_intr_wake_one() found */
+void wp_intr_setup(volatile LONG64 *proc_pending, int (*deliver)(void), unsigned long long mask);
+struct wp_intr *wp_intr_self(void);  /* this thread's record, made on first use; NULL: no memory */
+struct wp_intr *wp_intr_peek(void);  /* this thread's record, or NULL if it has none */
+void wp_intr_not_target(struct wp_intr *t);
+int wp_intr_is_first(const struct wp_intr *t);
+unsigned long long wp_intr_mask(const struct wp_intr *t);
+unsigned long long wp_intr_set_mask(struct wp_intr *t, unsigned long long mask, int base);
+void wp_intr_raise(struct wp_intr *t, int sig, int code);
+unsigned long long wp_intr_own_pending(const struct wp_intr *t);
+int wp_intr_take(struct wp_intr *t, int sig, int *code);
+void wp_intr_discard(int sig);
+int wp_intr_pending(const struct wp_intr *t);
+struct wp_intr_waker *wp_intr_enter(struct wp_intr *t, struct wp_intr_waker *w);
+void wp_intr_leave(struct wp_intr *t, struct wp_intr_waker *outer);
+void wp_intr_wake_event(void *ev);
+int wp_intr_wake_one(int sig);
+int wp_intr_blocked_by_all(int sig);
+HANDLE wp_intr_event(const struct wp_intr *t);
+int wp_intr_wait(const HANDLE *h, DWORD n, DWORD ms); /* index, -ETIMEDOUT, -EINTR, -E… */
+int wp_intr_deliver(void);
 
 /* ---- base/ntpipe.c: a pipe pair (NT unnamed, or a named fallback), non-inheritable ---- */
 int wp_ntpipe_pair(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);
@@ -198,6 +233,7 @@ ssize_t wp_wb_write(struct wp_wb *wb, const void *buf, size_t n, int on_port);
 int wp_wb_busy(struct wp_wb *wb);
 int wp_wb_pending(struct wp_wb *wb);
 void wp_wb_wait(struct wp_wb *wb);
+int wp_wb_wait_intr(struct wp_wb *wb); /* -EINTR: a signal is pending for this thread */
 int wp_wb_posts(struct wp_wb *wb);
 int wp_wb_discarded(struct wp_wb *wb);
 void wp_wb_close(struct wp_wb *wb, void (*done)(void *), void *arg);
@@ -261,6 +297,7 @@ struct wp_spawn_fds {
     BYTE *crt;          /* the C runtime's lpReserved2 block */
     WORD crt_size;
     char *cwd;          /* after addchdir/addfchdir, UTF-8; NULL: the parent's */
+    unsigned long long sig_mask, sig_ign; /* in: the child's signal mask and ignored signals */
     void *priv;         /* spawn_fds.c's own */
 };
 int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa);
@@ -283,10 +320,35 @@ struct wp_wait_target {
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n);
 int wp_wait_is_child(DWORD pid);
 
-/* ---- proc/signal.c ---- */
+/* ---- proc/signal.c: dispositions, masks, the process's pending set, delivery ---- */
+/* One signal as it travels: a record of the signal channel (sigthread.c), siginfo_t's source. */
+struct wp_sigrec {
+    int32_t sig, code, pid, status;
+};
 void wp_signal_pipe(void);                  /* a write found no reader: SIGPIPE */
-int wp_signal_raise(int sig);               /* the signal's action in this process, now */
+int wp_signal_raise(int sig);               /* raise(): for this thread, delivered now */
+int wp_signal_kill_self(int sig);           /* kill(getpid(), sig) */
 int wp_signal_ignored_by_default(int sig);  /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH */
+enum { WP_CHILD_NOTIFY = 1, WP_CHILD_AUTOREAP = 2 };
+int wp_signal_child_action(void);           /* what a child's end does: WP_CHILD_* */
+void wp_signal_spawn_state(const winpipe_posix_spawnattr_t *attr, unsigned long long *mask,
+                           unsigned long long *ignored);
+int wp_signal_deliver(void);                /* WP_INTR_RAN | WP_INTR_NORESTART */
+int wp_signal_generate(const struct wp_sigrec *rec);
+void wp_signal_dispatch(struct wp_intr *self, int sig);
+unsigned long long wp_signal_wait_mask(struct wp_intr *t, unsigned long long mask);
+void wp_signal_restore_mask(struct wp_intr *t, unsigned long long mask);
+
+/* ---- proc/sigthread.c: the signal channel, the signal thread, the console, alarm ---- */
+typedef void (*wp_sigthread_take_fn)(const struct wp_sigrec *rec, struct wp_intr *self);
+void wp_sigthread_start(wp_sigthread_take_fn take, int (*break_sig)(void));
+int wp_sigthread_post(const struct wp_sigrec *rec); /* never blocks; -EAGAIN: full */
+
+/* ---- proc/sigsend.c: a signal for another winpipe process, through its channel ---- */
+#define WP_SIGSEND_NONE 1 /* the target has no channel this process can reach */
+void wp_sigsend_publish(HANDLE channel);
+int wp_sigsend(DWORD pid, int sig);
+void wp_sigsend_forget(DWORD pid); /* a child reaped: its channel, if kept, goes */
 
 /* =========================================================================================== */
 /* io/: read, write, poll, select.                                                              */
@@ -294,5 +356,8 @@ int wp_signal_ignored_by_default(int sig);  /* SIGCHLD, SIGCONT, SIGURG, SIGWINC
 ssize_t wp_io_read(int fd, void *buf, size_t n);
 ssize_t wp_io_write(int fd, const void *buf, size_t n);
 int wp_poll(struct pollfd *fds, nfds_t n, int timeout);
+int wp_poll_mask(struct pollfd *fds, nfds_t n, int timeout, const unsigned long long *mask);
+struct timespec;
+int wp_poll_timespec_ms(const struct timespec *ts, int *ms);
 
 #endif

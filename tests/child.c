@@ -10,7 +10,11 @@
  *   child handles H...         Windows: '1' or '0' per handle value H (hex): does this process
  *                              hold such a handle? (a leaked handle). Natively always '0'.
  *   child exit CODE            exits with CODE (Windows: all 32 bits, ExitProcess)
- *   child crash                dereferences NULL (SIGSEGV / 0xC0000005)
+ *   child crash [handled]      writes to read-only data (SIGSEGV / 0xC0000005); "handled": with a
+ *                              SIGSEGV handler (sigaction) that writes "handler 11\n" on fd 1 and
+ *                              exits 7
+ *   child abort [handled|ignored]  abort(); "handled": with a SIGABRT handler that writes
+ *                              "handler N\n" (N: SIGABRT) on fd 1 and returns; "ignored": SIGABRT ignored
  *   child sleep MS             sleeps, then exits 0
  *   child cat                  copies fd 0 to fd 1 until EOF
  *   child write N [FD]         writes N bytes ('a'..'z' repeated) to FD (default 1), exits 0
@@ -32,7 +36,8 @@
  *                              a byte or EOF arrives on fd 0, interrupts it as a terminal's Ctrl-C
  *                              would, and exits with its exit code (100 + the signal if one ended
  *                              it). Natively: SIGINT to PROG. Windows: PROG runs in a console of
- *                              its own without a window and gets CTRL_C_EVENT through it.
+ *                              its own without a window and gets CTRL_C_EVENT through it (ended
+ *                              by winpipe's SIGINT exit code or STATUS_CONTROL_C_EXIT: 102).
  *   child nbio read|write FD OUTFD  what the child sees of an O_NONBLOCK its parent set on FD's
  *                              open file description: "F B E\n" on OUTFD at once (B: 1 if F_GETFL
  *                              of FD has O_NONBLOCK, else 0; E: errno if F_GETFL failed, else
@@ -40,6 +45,13 @@
  *                              "R RESULT ERRNO\n" (ERRNO 0 unless RESULT < 0); for write, writes
  *                              of 1 byte until one fails or 2 were accepted, and
  *                              "R RESULT ERRNO ACCEPTED\n" (RESULT the last write's)
+ *   child sigrecv OUTFD END SIG...  catches each SIG (numbers; END too) with an SA_SIGINFO handler
+ *                              that passes it to the main loop through a pipe; writes "ready\n"
+ *                              on OUTFD, then one line "SIG CODE PID\n" (si_code, si_pid) per
+ *                              signal caught, and exits 0 after END's line
+ *   child sigstate OUTFD       the signals it starts with: "mask: N N ...\nign: N N ...\n" on OUTFD
+ *                              (the blocked ones, then those whose action is SIG_IGN, 1-64)
+ *   child alarm SECS           alarm(SECS), then sleeps 60 s and exits 5 (SIGALRM should end it)
  *   child closed-stderr PATH   calls winpipe's close(-1), closes fd 2 (its handle goes too),
  *                              opens PATH until a handle gets the old standard error's value
  *                              (Windows; exit 6 if none does), writes "data" to it, calls
@@ -103,7 +115,28 @@ static void child_put(int fd, const void *buf, size_t n)
     }
 }
 
+/* A handler for a fault or abort(): says so on fd 1 (write is async-signal-safe). */
+static void child_say_handled(int sig)
+{
+    char msg[16];
+    int n = snprintf(msg, sizeof msg, "handler %d\n", sig);
+    (void)!child_raw_write(1, msg, (size_t)n);
+    if (sig == SIGSEGV)
+        _exit(7);
+}
+
+static void child_handle(int sig, void (*h)(int))
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = h;
+    sigemptyset(&act.sa_mask);
+    sigaction(sig, &act, NULL);
+}
+
 #ifdef _WIN32
+static LPTOP_LEVEL_EXCEPTION_FILTER child_prev_filter;
+
 typedef struct { int newmode; } child_startupinfo;
 extern int __wgetmainargs(int *, wchar_t ***, wchar_t ***, int, child_startupinfo *);
 
@@ -315,6 +348,71 @@ static int child_nbfill(int fd, int note, const char *how)
     exit(0);
 }
 
+/* ---- signals ---- */
+
+static int child_sig_pipe[2];
+
+/* Async-signal-safe: one record into the pipe the main loop reads. */
+static void child_on_signal(int sig, siginfo_t *si, void *ctx)
+{
+    int rec[3] = { sig, si->si_code, (int)si->si_pid };
+    (void)ctx;
+    (void)!write(child_sig_pipe[1], rec, sizeof rec);
+}
+
+static int child_sigrecv(int argc, char **argv)
+{
+    int out = atoi(argv[2]), end = atoi(argv[3]);
+    struct sigaction act;
+    if (pipe(child_sig_pipe) != 0)
+        return 3;
+    memset(&act, 0, sizeof act);
+    act.sa_sigaction = child_on_signal;
+    act.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&act.sa_mask);
+    for (int i = 3; i < argc; i++)
+        if (sigaction(atoi(argv[i]), &act, NULL) != 0)
+            return 4;
+    child_put(out, "ready\n", 6);
+    for (;;) {
+        int rec[3];
+        size_t got = 0;
+        while (got < sizeof rec) {
+            ssize_t r = read(child_sig_pipe[0], (char *)rec + got, sizeof rec - got);
+            if (r <= 0 && !(r < 0 && errno == EINTR))
+                return 5;
+            got += r > 0 ? (size_t)r : 0;
+        }
+        char line[64];
+        int n = snprintf(line, sizeof line, "%d %d %d\n", rec[0], rec[1], rec[2]);
+        child_put(out, line, (size_t)n);
+        if (rec[0] == end)
+            return 0;
+    }
+}
+
+static int child_sigstate(int out)
+{
+    char buf[1024];
+    sigset_t cur;
+    int n = 0;
+    if (sigprocmask(SIG_BLOCK, NULL, &cur) != 0)
+        return 3;
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "mask:");
+    for (int sig = 1; sig <= 64; sig++)
+        if (sigismember(&cur, sig) == 1)
+            n += snprintf(buf + n, sizeof buf - (size_t)n, " %d", sig);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "\nign:");
+    for (int sig = 1; sig <= 64; sig++) {
+        struct sigaction old;
+        if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            n += snprintf(buf + n, sizeof buf - (size_t)n, " %d", sig);
+    }
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "\n");
+    child_put(out, buf, (size_t)n);
+    return 0;
+}
+
 /* The call may block where it should not: the first line goes out before it. */
 static int child_nbio(int is_write, int fd, int out)
 {
@@ -446,6 +544,11 @@ static int child_interrupt(void)
     FreeConsole();
     WaitForSingleObject(pi.hProcess, INFINITE);
     GetExitCodeProcess(pi.hProcess, &code);
+    /* ended by a signal (winpipe's code for it, or Windows' for a Ctrl-C): 100 + the signal */
+    if ((code & 0xffffff00u) == 0xE0570000u)
+        return 100 + (int)(code & 0x7f);
+    if (code == 0xC000013Au)
+        return 100 + SIGINT;
     return (int)code;
 }
 #else
@@ -514,7 +617,7 @@ int main(int argc, char **argv)
     /* No error dialogs or debugger for the crash command: end with the exception's code, as
      * Windows does when no debugger is configured. */
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
-    SetUnhandledExceptionFilter(child_unhandled);
+    child_prev_filter = SetUnhandledExceptionFilter(child_unhandled);
 #endif
     if (strcmp(cmd, "argv") == 0)
         return child_argv(argc, argv);
@@ -531,7 +634,21 @@ int main(int argc, char **argv)
         exit((int)strtoul(argv[2], NULL, 0));
 #endif
     }
+    if (strcmp(cmd, "abort") == 0) {
+        if (argc > 2 && strcmp(argv[2], "handled") == 0)
+            child_handle(SIGABRT, child_say_handled);
+        if (argc > 2 && strcmp(argv[2], "ignored") == 0)
+            child_handle(SIGABRT, SIG_IGN);
+        abort();
+    }
     if (strcmp(cmd, "crash") == 0) {
+        if (argc > 2 && strcmp(argv[2], "handled") == 0) {
+            child_handle(SIGSEGV, child_say_handled);
+#ifdef _WIN32
+            /* the C runtime's filter, which turns the fault into its SIGSEGV */
+            SetUnhandledExceptionFilter(child_prev_filter);
+#endif
+        }
         /* A write to read-only data: an access violation everywhere (page 0 is not always
          * unmapped), through a volatile pointer so that no compiler turns it into a trap. */
         static const char readonly[16] = "read only";
@@ -561,6 +678,15 @@ int main(int argc, char **argv)
         return child_nbfill(atoi(argv[2]), atoi(argv[3]), argv[4]);
     if (strcmp(cmd, "nbio") == 0 && argc > 4)
         return child_nbio(strcmp(argv[2], "write") == 0, atoi(argv[3]), atoi(argv[4]));
+    if (strcmp(cmd, "sigrecv") == 0 && argc > 3)
+        return child_sigrecv(argc, argv);
+    if (strcmp(cmd, "sigstate") == 0 && argc > 2)
+        return child_sigstate(atoi(argv[2]));
+    if (strcmp(cmd, "alarm") == 0 && argc > 2) {
+        alarm((unsigned)atoi(argv[2]));
+        child_sleep(60000);
+        return 5;
+    }
     if (strcmp(cmd, "closed-stderr") == 0 && argc > 2)
         return child_closed_stderr(argv[2]);
     if (strcmp(cmd, "lines") == 0 && argc > 3)

@@ -139,10 +139,13 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Wine's loader adds its own variables (WINE*, SystemDrive, SystemRoot) to every process
- * environment, even an empty one; Windows passes the block exactly. */
+ * environment, even an empty one; Windows passes the block exactly. The child, linked with
+ * winpipe, adds WINPIPE_SIGNAL: where its signal channel is (compat-docs/signal.md). */
 static int wine_added(const char *var)
 {
 #ifdef _WIN32
+    if (strncmp(var, "WINPIPE_SIGNAL=", 15) == 0)
+        return 1;
     if (!GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version"))
         return 0;
     return strncmp(var, "WINE", 4) == 0 || strncmp(var, "SystemDrive=", 12) == 0

@@ -45,6 +45,12 @@ typedef struct winpipe_fd_set {
 
 int winpipe_select(int nfds, winpipe_fd_set *readfds, winpipe_fd_set *writefds,
                    winpipe_fd_set *exceptfds, struct timeval *timeout);
+/* select() with a struct timespec that it leaves alone, and the mask set for the wait alone,
+ * atomically (a NULL mask leaves it). */
+struct timespec;
+int winpipe_pselect(int nfds, winpipe_fd_set *readfds, winpipe_fd_set *writefds,
+                    winpipe_fd_set *exceptfds, const struct timespec *timeout,
+                    const _sigset_t *sigmask);
 
 #ifdef __cplusplus
 }
@@ -52,7 +58,9 @@ int winpipe_select(int nfds, winpipe_fd_set *readfds, winpipe_fd_set *writefds,
 
 #ifndef WINPIPE_BUILDING
 #undef select
+#undef pselect
 #define select winpipe_select
+#define pselect winpipe_pselect
 #endif
 
 #endif

@@ -8,10 +8,19 @@ NTSTATUS NTAPI NtCreateNamedPipeFile(PHANDLE, ULONG, POBJECT_ATTRIBUTES, PIO_STA
                                      ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG, ULONG,
                                      PLARGE_INTEGER);
 
+NTSTATUS NTAPI NtSetInformationFile(HANDLE, PIO_STATUS_BLOCK, PVOID, ULONG, FILE_INFORMATION_CLASS);
+
 enum {
     WP_NT_FILE_MODE_INFORMATION = 16,       /* ULONG: FILE_SYNCHRONOUS_IO_* bits */
+    WP_NT_FILE_PIPE_INFORMATION = 23,       /* struct wp_nt__pipe_info */
     WP_NT_FILE_PIPE_LOCAL_INFORMATION = 24, /* struct wp_nt_pipe_local */
 };
+
+/* FilePipeInformation */
+struct wp_nt__pipe_info {
+    ULONG read_mode, completion_mode;
+};
+#define WP_NT_PIPE_COMPLETE_OPERATION 1 /* PIPE_NOWAIT */
 #define WP_NT_MODE_SYNCHRONOUS 0x30 /* FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT */
 #define WP_NT_PIPE_CLOSING_STATE 4  /* FILE_PIPE_CLOSING_STATE: the other end is gone */
 #define WP_NT_PIPE_BYTE_STREAM 0
@@ -51,6 +60,85 @@ int wp_nt_accmode(HANDLE h)
     int r = (info.GrantedAccess & FILE_READ_DATA) != 0;
     int w = (info.GrantedAccess & FILE_WRITE_DATA) != 0;
     return r && w ? O_RDWR : w ? O_WRONLY : O_RDONLY;
+}
+
+/* PIPE_NOWAIT on one end (each end has its own mode, shared by every process holding it): a write
+ * that does not fit returns at once, with nothing written (Wine 8 and Windows alike: measured). */
+int wp_nt_pipe_nowait(HANDLE h)
+{
+    struct wp_nt__pipe_info info = { 0, WP_NT_PIPE_COMPLETE_OPERATION };
+    IO_STATUS_BLOCK iosb;
+    NTSTATUS st = NtSetInformationFile(h, &iosb, &info, sizeof info,
+                                       (FILE_INFORMATION_CLASS)WP_NT_FILE_PIPE_INFORMATION);
+    return st < 0 ? -wp_errno_from_nt(st) : 0;
+}
+
+/* ---- another process's environment block: its PEB's ProcessParameters->Environment ---- */
+
+/* x64 offsets (mingw's <winternl.h> names neither field). */
+#define WP_NT_PEB_PROCESS_PARAMETERS 0x20
+#define WP_NT_PARAMS_ENVIRONMENT 0x80
+#define WP_NT_ENV_MAX (1u << 22)
+#define WP_NT_PAGE 4096
+
+static int wp_nt__read(HANDLE process, const void *at, void *buf, SIZE_T n)
+{
+    SIZE_T got = 0;
+    return ReadProcessMemory(process, at, buf, n, &got) && got == n ? 0 : -EIO;
+}
+
+/* The block ends with an empty string: two NULs, at an even offset. */
+static int wp_nt__env_ends(const wchar_t *w, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (!w[i] && !w[i - 1])
+            return 1;
+    return n == 1 && !w[0];
+}
+
+/* A copy of the process's environment block (malloc'ed, UTF-16, ending in two NULs; *len in
+ * characters), read a page at a time up to its end (not every Windows keeps the block's size
+ * up to date). The process may be rewriting it meanwhile: what is read is only a candidate,
+ * which the caller checks. The handle needs PROCESS_VM_READ | PROCESS_QUERY_INFORMATION. */
+int wp_nt_process_env(HANDLE process, wchar_t **out, size_t *len)
+{
+    PROCESS_BASIC_INFORMATION pbi;
+    ULONG n;
+    char *params, *env;
+    size_t have = 0, cap = 0;
+    wchar_t *copy = NULL;
+    *out = NULL;
+    NTSTATUS st = NtQueryInformationProcess(process, ProcessBasicInformation, &pbi, sizeof pbi, &n);
+    if (st < 0)
+        return -wp_errno_from_nt(st);
+    if (wp_nt__read(process, (char *)pbi.PebBaseAddress + WP_NT_PEB_PROCESS_PARAMETERS, &params,
+                    sizeof params) < 0
+        || wp_nt__read(process, params + WP_NT_PARAMS_ENVIRONMENT, &env, sizeof env) < 0)
+        return -EIO;
+    do {
+        size_t chunk = WP_NT_PAGE - (((uintptr_t)env + have) % WP_NT_PAGE);
+        if (have + chunk > WP_NT_ENV_MAX)
+            break;
+        if (have + chunk + 2 * sizeof(wchar_t) > cap) {
+            wchar_t *p = realloc(copy, cap = (have + chunk) * 2 + 2 * sizeof(wchar_t));
+            if (!p) {
+                free(copy);
+                return -ENOMEM;
+            }
+            copy = p;
+        }
+        if (wp_nt__read(process, env + have, (char *)copy + have, chunk) < 0)
+            break;
+        have += chunk;
+    } while (!wp_nt__env_ends(copy, have / sizeof(wchar_t)));
+    if (!copy || !wp_nt__env_ends(copy, have / sizeof(wchar_t))) {
+        free(copy);
+        return -EIO;
+    }
+    copy[have / sizeof(wchar_t)] = 0;
+    *out = copy;
+    *len = have / sizeof(wchar_t);
+    return 0;
 }
 
 /* 1 once the process has begun to end (ExitProcess, after exit() or _exit()). */

@@ -1,6 +1,6 @@
 /* io.c: read() and write() with POSIX semantics on every kind of fd: the fd's description does
  * the work through its kind (ofd/); what is the same for every kind is here: the access mode, a
- * buffer that cannot be, a count of 0, and SIGPIPE. */
+ * buffer that cannot be, a count of 0, SIGPIPE, and EINTR or restart after a signal. */
 #include "winpipe-internal.h"
 
 /* Linux checks the whole range before anything else and gives EFAULT for one that leaves the
@@ -56,15 +56,32 @@ ssize_t wp_io_write(int fd, const void *buf, size_t n)
     return r;
 }
 
+/* What a signal does to a read or write: the kind gave -EINTR when one interrupted it before
+ * anything moved; the handlers of what is pending for this thread run now (as Linux runs them
+ * on the way back from the call), and the call fails with EINTR, or starts again if every
+ * handler that ran was installed with SA_RESTART (or none ran: another thread took it). */
+static int wp_io__again(ssize_t r)
+{
+    int d = wp_signal_deliver();
+    return r == -EINTR && !(d & WP_INTR_NORESTART);
+}
+
 ssize_t winpipe_read(int fd, void *buf, size_t count)
 {
-    return (ssize_t)wp_trace_ret(wp_ret(wp_io_read(fd, buf, count)), "read(%d, 0x%llx, %zu)", fd,
-                                 WP_TRACE_PTR(buf), count);
+    ssize_t r;
+    do
+        r = wp_io_read(fd, buf, count);
+    while (wp_io__again(r));
+    return (ssize_t)wp_trace_ret(wp_ret(r), "read(%d, 0x%llx, %zu)", fd, WP_TRACE_PTR(buf),
+                                 count);
 }
 
 ssize_t winpipe_write(int fd, const void *buf, size_t count)
 {
-    ssize_t r = wp_io_write(fd, buf, count);
+    ssize_t r;
+    do
+        r = wp_io_write(fd, buf, count);
+    while (wp_io__again(r));
     if (r == -EPIPE) {
         if (wp_tracing()) {
             errno = EPIPE;

@@ -7,15 +7,22 @@
  * blocked in a zero-byte read of a synchronous end. This file only sleeps on them.
  *
  * Two ways to sleep on them:
- *  - up to 64 wakes, none of them already on the port: WaitForMultipleObjects on the wakes, the
- *    cheapest wait there is (one request to Wine's server against three for a port);
+ *  - up to 63 wakes, none of them already on the port: WaitForMultipleObjects on the wakes and
+ *    the thread's own event, which a signal sets (base/intr.c), the cheapest wait there is (one
+ *    request to Wine's server against three for a port);
  *  - otherwise one process-wide I/O completion port: overlapped ends join it and their
  *    completions post packets; other wakes are bridged to it by thread-pool waits. Then there is
  *    no limit on fds, and a call's cost grows with the ready fds, not the watched ones. The port
  *    is not one call's alone: one polling thread (the leader) waits on it, the others sleep on a
- *    condition variable, and every packet advances an epoch and wakes them all to check again. */
+ *    condition variable, and every packet advances an epoch and wakes them all to check again; a
+ *    signal for one of them posts a packet.
+ * A signal whose handler runs ends the wait with EINTR; ppoll() sets the caller's mask for the
+ * wait alone, inside the same interruptible section, so that a signal it unblocks cannot be
+ * handled anywhere but here. */
 #include "winpipe-internal.h"
+#include <limits.h>
 #include <poll.h>
+#include <time.h>
 
 static HANDLE wp_port;
 static INIT_ONCE wp_port_once = INIT_ONCE_STATIC_INIT;
@@ -135,11 +142,12 @@ static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
     return ready;
 }
 
-/* The port is needed past 64 wakes, and for handles that joined it in an earlier call: their
- * completions go to the port and signal no one else. */
+/* The port is needed past 63 wakes (the 64th handle is the thread's, for signals), and for
+ * handles that joined it in an earlier call: their completions go to the port and signal no one
+ * else. */
 static int wp_poll__needs_port(struct wp_pollent *ents, nfds_t n)
 {
-    if (n > MAXIMUM_WAIT_OBJECTS)
+    if (n > MAXIMUM_WAIT_OBJECTS - 1)
         return 1;
     for (nfds_t i = 0; i < n; i++)
         if (ents[i].ofd && ents[i].ofd->kind->on_port && ents[i].ofd->kind->on_port(ents[i].ofd))
@@ -147,14 +155,32 @@ static int wp_poll__needs_port(struct wp_pollent *ents, nfds_t n)
     return 0;
 }
 
-/* Event mode: sleeps until a wake is signalled or ms pass. */
-static void wp_poll__sleep_events(struct wp_pollent *ents, nfds_t n, DWORD ms)
+/* How a signal wakes a polling thread (base/intr.c): its own event, which event mode waits on
+ * too, and in port mode a packet, which wakes the leader and, through the epoch, every
+ * follower, each of which looks for a signal of its own. */
+struct wp_poll_waker {
+    HANDLE ev;           /* the thread's; NULL: the thread has no record, nothing wakes it */
+    volatile LONG port;  /* this call sleeps on the port */
+};
+
+static void wp_poll__wake(void *arg)
+{
+    struct wp_poll_waker *w = arg;
+    SetEvent(w->ev);
+    if (w->port)
+        PostQueuedCompletionStatus(wp_port, 0, 0, NULL);
+}
+
+/* Event mode: sleeps until a wake is signalled, a signal comes, or ms pass. */
+static void wp_poll__sleep_events(struct wp_pollent *ents, nfds_t n, DWORD ms, HANDLE intr)
 {
     HANDLE hs[MAXIMUM_WAIT_OBJECTS];
     DWORD k = 0;
     for (nfds_t i = 0; i < n; i++)
         if (ents[i].wake.handle)
             hs[k++] = ents[i].wake.handle;
+    if (intr)
+        hs[k++] = intr;
     if (k)
         WaitForMultipleObjects(k, hs, FALSE, ms);
     else
@@ -213,19 +239,25 @@ static unsigned long long wp_poll__epoch(void)
     return e;
 }
 
-static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int timeout)
+static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int timeout,
+                         struct wp_intr *t, struct wp_poll_waker *w)
 {
     unsigned long long deadline = timeout > 0 ? wp_win32_clock_us() + timeout * 1000ULL : 0;
     int port = 0, expired = 0;
     for (;;) {
         wp_poll__lookup(ents, fds, n);
         port = port || wp_poll__needs_port(ents, n);
+        w->port = port; /* before the epoch is read: a signal's packet then moves it on */
         unsigned long long seen = port ? wp_poll__epoch() : 0;
         int unarmed;
         int ready = wp_poll__scan(ents, fds, n, port, &unarmed);
         /* POSIX: 0 only once the whole time-out has passed, and then after one more look */
         if (ready || timeout == 0 || expired)
             return ready;
+        /* POSIX: a signal whose handler runs ends the wait with EINTR, SA_RESTART or not (Linux
+         * never restarts poll); a ready fd comes first. */
+        if (t && wp_intr_pending(t) && (wp_signal_deliver() & WP_INTR_RAN))
+            return -EINTR;
         DWORD ms = INFINITE;
         if (timeout > 0) {
             unsigned long long now = wp_win32_clock_us();
@@ -238,7 +270,7 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
                 ms = WP_POLL_UNARMED_MS;
             wp_poll__sleep(seen, ms);
         } else {
-            wp_poll__sleep_events(ents, n, ms);
+            wp_poll__sleep_events(ents, n, ms, w->ev);
         }
         expired = timeout > 0 && wp_win32_clock_us() >= deadline;
     }
@@ -250,7 +282,27 @@ static void wp_poll__release(struct wp_pollent *ents, struct pollfd *fds, nfds_t
         wp_poll__forget(&ents[i], fds[i].fd);
 }
 
-int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
+/* The whole call sleeps interruptibly (base/intr.c): from before the mask is set (ppoll) to
+ * after it is put back, a signal wakes this thread rather than go elsewhere. */
+static int wp_poll__interruptible(struct wp_pollent *ents, struct pollfd *fds, nfds_t n,
+                                  int timeout, const unsigned long long *mask)
+{
+    struct wp_intr *t = wp_intr_self();
+    struct wp_poll_waker pw = { t ? wp_intr_event(t) : NULL, 0 };
+    struct wp_intr_waker w = { wp_poll__wake, &pw };
+    if (!t) /* no memory for this thread's record: poll as if no signal could come */
+        return mask ? -ENOMEM : wp_poll__wait(ents, fds, n, timeout, NULL, &pw);
+    struct wp_intr_waker *outer = wp_intr_enter(t, &w);
+    unsigned long long saved = mask ? wp_signal_wait_mask(t, *mask) : 0;
+    int r = wp_poll__wait(ents, fds, n, timeout, t, &pw);
+    if (mask)
+        wp_signal_restore_mask(t, saved);
+    wp_intr_leave(t, outer);
+    return r;
+}
+
+/* poll(), and with a mask ppoll(): the mask is this thread's for the wait alone. */
+int wp_poll_mask(struct pollfd *fds, nfds_t n, int timeout, const unsigned long long *mask)
 {
     struct wp_pollent small[16], *ents = small;
     if (n > WP_FD_MAX)
@@ -263,11 +315,18 @@ int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
         return -ENOMEM;
     if (n <= 16)
         memset(small, 0, sizeof small);
-    int r = wp_poll__wait(ents, fds, n, timeout);
+    int r = wp_poll__interruptible(ents, fds, n, timeout, mask);
     wp_poll__release(ents, fds, n);
     if (ents != small)
         free(ents);
+    /* What is pending and unblocked now (the mask put back) runs before the call returns. */
+    wp_signal_deliver();
     return r;
+}
+
+int wp_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    return wp_poll_mask(fds, n, timeout, NULL);
 }
 
 int winpipe_poll(struct pollfd *fds, nfds_t nfds, int timeout)
@@ -279,5 +338,44 @@ int winpipe_poll(struct pollfd *fds, nfds_t nfds, int timeout)
     if (!wp_tracing())
         return r;
     return (int)wp_trace_ret(r, "poll(%s, %lu, %d) -> %s", in, (unsigned long)nfds, timeout,
+                             r > 0 ? wp_trace_pollfds(out, sizeof out, fds, nfds, 1) : "[]");
+}
+
+/* POSIX: a time-out of tv_sec < 0, or tv_nsec outside 0-999999999, is EINVAL; a NULL one waits
+ * for ever. The wait is rounded up to whole milliseconds. */
+int wp_poll_timespec_ms(const struct timespec *ts, int *ms)
+{
+    if (!ts) {
+        *ms = -1;
+        return 0;
+    }
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+        return -EINVAL;
+    long long v = (long long)ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
+    *ms = v > INT_MAX ? INT_MAX : (int)v;
+    return 0;
+}
+
+static int wp_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+                    const _sigset_t *sigmask)
+{
+    int ms, r = wp_poll_timespec_ms(ts, &ms);
+    if (r < 0)
+        return r;
+    unsigned long long mask = sigmask ? (unsigned long long)*sigmask : 0;
+    return wp_poll_mask(fds, n, ms, sigmask ? &mask : NULL);
+}
+
+int winpipe_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+                  const _sigset_t *sigmask)
+{
+    char in[256], out[256];
+    if (wp_tracing())
+        wp_trace_pollfds(in, sizeof in, fds, nfds, 0);
+    int r = (int)wp_ret(wp_ppoll(fds, nfds, timeout, sigmask));
+    if (!wp_tracing())
+        return r;
+    return (int)wp_trace_ret(r, "ppoll(%s, %lu, 0x%llx, %#llx) -> %s", in, (unsigned long)nfds,
+                             WP_TRACE_PTR(timeout), sigmask ? (unsigned long long)*sigmask : 0ULL,
                              r > 0 ? wp_trace_pollfds(out, sizeof out, fds, nfds, 1) : "[]");
 }

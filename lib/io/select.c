@@ -1,9 +1,11 @@
-/* select.c: POSIX select() as a front end to poll(): the fd sets become pollfds, and poll's
- * revents become set bits the way Linux does it (readable: IN, HUP or ERR; writable: OUT or
- * ERR; exceptional: PRI). */
+/* select.c: POSIX select() and pselect() as front ends to poll() (ppoll's mask for pselect): the
+ * fd sets become pollfds, and poll's revents become set bits the way Linux does it (readable:
+ * IN, HUP or ERR; writable: OUT or ERR; exceptional: PRI). */
 #include "winpipe-internal.h"
+#include <limits.h>
 #include <poll.h>
 #include <sys/select.h>
+#include <time.h>
 
 #define WP_SEL_IN (POLLIN | POLLRDNORM | POLLHUP | POLLERR)
 #define WP_SEL_OUT (POLLOUT | POLLWRNORM | POLLERR)
@@ -43,19 +45,13 @@ static int wp_select__results(struct pollfd *pfds, int n, winpipe_fd_set *r, win
     return count;
 }
 
-static int wp_select(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_set *e,
-                     struct timeval *tv)
+/* select() and pselect(): ms < 0 waits for ever; mask, if given, is the thread's for the wait
+ * alone. *left: what of ms was not slept (Linux leaves it in select's timeout, EINTR or not). */
+static int wp_select__run(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_set *e,
+                          long long ms, const unsigned long long *mask, long long *left)
 {
     if (nfds < 0 || nfds > FD_SETSIZE)
         return -EINVAL;
-    if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)) /* Linux takes tv_usec ≥ 10^6 as seconds */
-        return -EINVAL;
-    long long ms = -1;
-    if (tv) {
-        ms = (long long)tv->tv_sec * 1000 + ((long long)tv->tv_usec + 999) / 1000;
-        if (ms > INT_MAX)
-            ms = INT_MAX;
-    }
     struct pollfd *pfds = calloc(nfds ? nfds : 1, sizeof *pfds);
     if (!pfds)
         return -ENOMEM;
@@ -69,17 +65,32 @@ static int wp_select(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_
         }
     }
     unsigned long long start = wp_win32_clock_us();
-    int ready = wp_poll(pfds, n, (int)ms);
+    int ready = wp_poll_mask(pfds, n, (int)ms, mask);
     for (int i = 0; ready > 0 && i < n; i++)
         if (pfds[i].revents & POLLNVAL)
             ready = -EBADF; /* POSIX: an fd in a set that is not open is EBADF */
     if (ready >= 0)
         ready = wp_select__results(pfds, n, r, w, e);
     free(pfds);
-    if (tv && ready >= 0) { /* Linux leaves the time not slept in *timeout */
-        long long left = ms - (long long)((wp_win32_clock_us() - start) / 1000);
-        if (left < 0 || ready == 0)
-            left = 0;
+    *left = ms < 0 || ready == 0 ? 0 : ms - (long long)((wp_win32_clock_us() - start) / 1000);
+    if (*left < 0)
+        *left = 0;
+    return ready;
+}
+
+static int wp_select(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_set *e,
+                     struct timeval *tv)
+{
+    if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)) /* Linux takes tv_usec ≥ 10^6 as seconds */
+        return -EINVAL;
+    long long ms = -1, left;
+    if (tv) {
+        ms = (long long)tv->tv_sec * 1000 + ((long long)tv->tv_usec + 999) / 1000;
+        if (ms > INT_MAX)
+            ms = INT_MAX;
+    }
+    int ready = wp_select__run(nfds, r, w, e, ms, NULL, &left);
+    if (tv && (ready >= 0 || ready == -EINTR)) { /* Linux leaves the time not slept */
         tv->tv_sec = (long)(left / 1000);
         tv->tv_usec = (long)(left % 1000) * 1000;
     }
@@ -93,4 +104,29 @@ int winpipe_select(int nfds, winpipe_fd_set *readfds, winpipe_fd_set *writefds,
                              "select(%d, 0x%llx, 0x%llx, 0x%llx, 0x%llx)", nfds,
                              WP_TRACE_PTR(readfds), WP_TRACE_PTR(writefds),
                              WP_TRACE_PTR(exceptfds), WP_TRACE_PTR(timeout));
+}
+
+/* POSIX: pselect() is select() with a struct timespec it leaves alone, and the mask set for the
+ * wait atomically (a NULL mask leaves it as it is). */
+static int wp_pselect(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_set *e,
+                      const struct timespec *ts, const _sigset_t *sigmask)
+{
+    int ms;
+    long long left;
+    int rc = wp_poll_timespec_ms(ts, &ms);
+    if (rc < 0)
+        return rc;
+    unsigned long long mask = sigmask ? (unsigned long long)*sigmask : 0;
+    return wp_select__run(nfds, r, w, e, ms, sigmask ? &mask : NULL, &left);
+}
+
+int winpipe_pselect(int nfds, winpipe_fd_set *readfds, winpipe_fd_set *writefds,
+                    winpipe_fd_set *exceptfds, const struct timespec *timeout,
+                    const _sigset_t *sigmask)
+{
+    return (int)wp_trace_ret(
+        wp_ret(wp_pselect(nfds, readfds, writefds, exceptfds, timeout, sigmask)),
+        "pselect(%d, 0x%llx, 0x%llx, 0x%llx, 0x%llx, %#llx)", nfds, WP_TRACE_PTR(readfds),
+        WP_TRACE_PTR(writefds), WP_TRACE_PTR(exceptfds), WP_TRACE_PTR(timeout),
+        sigmask ? (unsigned long long)*sigmask : 0ULL);
 }

@@ -118,12 +118,14 @@ static int wp_opipe__probe_locked(struct wp_opipe *op, enum wp_probe_ask ask, DW
 
 /* One overlapped read. A non-blocking caller only gets here when the probe saw data; if another
  * reader took it meanwhile, the read pends and is cancelled: a cancelled read has taken nothing,
- * and one that completed first returns its bytes. */
+ * and one that completed first returns its bytes. A blocking read that a signal interrupts is
+ * cancelled the same way: -EINTR if it took nothing (POSIX), else its bytes. */
 static ssize_t wp_opipe__read_once(struct wp_opipe *op, void *buf, DWORD n, int nonblock)
 {
     HANDLE ev = wp_win32_event_lazy(&op->rd_ev);
     OVERLAPPED ov = { .hEvent = wp_ov_event(ev) };
     DWORD got = 0, err = 0;
+    int cancelled = 0;
 
     if (!ev)
         return -ENOMEM;
@@ -132,14 +134,16 @@ static ssize_t wp_opipe__read_once(struct wp_opipe *op, void *buf, DWORD n, int 
         err = GetLastError();
         if (err != ERROR_IO_PENDING)
             return wp_errno_peer_gone(err) ? 0 : -wp_errno_from_win32(err);
-        if (nonblock)
+        if (nonblock || wp_intr_wait(&ev, 1, INFINITE) == -EINTR) {
             CancelIoEx(op->h, &ov);
+            cancelled = 1;
+        }
         WaitForSingleObject(ev, INFINITE);
     }
     if (!GetOverlappedResult(op->h, &ov, &got, FALSE)) {
         err = GetLastError();
-        if (err == ERROR_OPERATION_ABORTED && nonblock)
-            return -EAGAIN;
+        if (err == ERROR_OPERATION_ABORTED && cancelled)
+            return nonblock ? -EAGAIN : -EINTR;
         return wp_errno_peer_gone(err) ? 0 : -wp_errno_from_win32(err);
     }
     return got;
@@ -180,6 +184,12 @@ static ssize_t wp_opipe__read(struct wp_ofd *ofd, int fd, void *buf, size_t n)
 
 /* ---- writes ---- */
 
+/* POSIX lets a signal interrupt a blocking write: EINTR before it wrote anything, else the count
+ * written. Here a signal that comes while the write waits for the write-behind (nothing handed
+ * over yet) ends it with -EINTR. Bytes given to a pending WriteFile are another matter: the
+ * reader may already have taken some, and a cancelled write may report 0 bytes written under
+ * Wine (duplicates or loss either way); so the handler runs here, in this thread, and the write
+ * carries on, as if SA_RESTART were set (compat-docs/signal.md). */
 static ssize_t wp_opipe__write_block(struct wp_opipe *op, const char *buf, size_t n)
 {
     HANDLE ev = wp_win32_event_lazy(&op->wr_ev);
@@ -188,8 +198,8 @@ static ssize_t wp_opipe__write_block(struct wp_opipe *op, const char *buf, size_
     if (!ev)
         return -ENOMEM;
     op->used = 1;
-    if (op->wb)
-        wp_wb_wait(op->wb);
+    if (op->wb && wp_wb_wait_intr(op->wb) == -EINTR)
+        return -EINTR;
     while (done < n) {
         OVERLAPPED ov = { .hEvent = wp_ov_event(ev) };
         DWORD got = 0, err;
@@ -197,7 +207,8 @@ static ssize_t wp_opipe__write_block(struct wp_opipe *op, const char *buf, size_
             err = GetLastError();
             if (err != ERROR_IO_PENDING)
                 goto fail;
-            WaitForSingleObject(ev, INFINITE);
+            while (wp_intr_wait(&ev, 1, INFINITE) == -EINTR)
+                wp_intr_deliver();
         }
         if (!GetOverlappedResult(op->h, &ov, &got, FALSE)) {
             err = GetLastError();

@@ -204,6 +204,16 @@ void wp_wb_wait(struct wp_wb *wb)
     wp_wb__step(wb, NULL, 0, 0);
 }
 
+/* The same for a blocking write that has handed nothing to the pipe yet: POSIX lets a signal
+ * interrupt it then, so a signal pending for this thread ends the wait with -EINTR. */
+int wp_wb_wait_intr(struct wp_wb *wb)
+{
+    if (wb->state == WP_WB_PENDING && wp_intr_wait(&wb->ev, 1, INFINITE) == -EINTR)
+        return -EINTR;
+    wp_wb__step(wb, NULL, 0, 0);
+    return 0;
+}
+
 static void wp_wb__free(struct wp_wb *wb)
 {
     void (*done)(void *) = wb->done;

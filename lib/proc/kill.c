@@ -32,7 +32,8 @@ static int wp_kill__other(pid_t pid, struct wp_wait_target *t)
     return 0;
 }
 
-/* POSIX: a signal's default action ends the process. Windows can only end it, so kill()
+/* A winpipe process gets the signal through its channel (sigsend.c). Any other process: POSIX's
+ * default action ends it; Windows can only end it, so kill()
  * ends it with the exit code that waitpid() reports as WIFSIGNALED with that signal; SIGINT
  * reaches a child leading its own process group as Ctrl-Break, whose default action exits with
  * STATUS_CONTROL_C_EXIT (also reported as SIGINT) and which the child may handle. A zombie
@@ -40,8 +41,13 @@ static int wp_kill__other(pid_t pid, struct wp_wait_target *t)
  * "succeed" on a dead process, so it is never asked. */
 static int wp_kill__deliver(const struct wp_wait_target *t, int sig)
 {
-    if (wp_kill__ignored(sig) || t->zombie)
+    if (sig == 0 || t->zombie)
         return 0; /* sig 0: the existence check alone */
+    /* A winpipe process takes the signal itself: its handler, or its default action. */
+    if (sig != SIGKILL && wp_sigsend(t->pid, sig) != WP_SIGSEND_NONE)
+        return 0;
+    if (wp_kill__ignored(sig))
+        return 0;
     if ((sig == SIGINT || sig == SIGBREAK) && t->own_group
         && GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, t->pid))
         return 0;
@@ -68,10 +74,10 @@ static int wp_kill__all(struct wp_wait_target *t, int n, int sig)
     return ok ? 0 : err;
 }
 
-/* kill() of this process: the C runtime's signals through raise(), so its handlers run. */
+/* kill() of this process: a signal for the process (signal.c). */
 static int wp_kill__self(int sig)
 {
-    return sig == 0 ? 0 : wp_signal_raise(sig);
+    return wp_signal_kill_self(sig);
 }
 
 /* POSIX's kill(0, sig) and, for a caller leading a group, kill(-getpid(), sig): every process

@@ -317,6 +317,7 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
     /* The child's record first: once the child runs, nothing may fail. */
     if (!(child = wp_wait_new()))
         return -ENOMEM;
+    wp_signal_spawn_state(attr, &cp.fds.sig_mask, &cp.fds.sig_ign);
     r = wp_spawn_fds_make(&cp.fds, fa);
     if (r == 0)
         r = wp_spawn__program(file, search, cp.fds.cwd, argv, &cp.app, &cp.cmdline);

@@ -307,7 +307,7 @@ static void wp_spawn_fds__close_dups(struct wp_spawn *s)
 
 /* The lpReserved2 block: int count; unsigned char flags[count]; HANDLE handles[count]; then
  * winpipe's own part (base/inherit.c). */
-static BYTE *wp_spawn_fds__crt_block(struct wp_spawn *s, WORD *size)
+static BYTE *wp_spawn_fds__crt_block(struct wp_spawn *s, const struct wp_spawn_fds *c, WORD *size)
 {
     size_t crt = sizeof(int) + s->count + s->count * sizeof(HANDLE);
     size_t n = crt + wp_inherit_size(s->count);
@@ -322,7 +322,7 @@ static BYTE *wp_spawn_fds__crt_block(struct wp_spawn *s, WORD *size)
         HANDLE h = s->dup[i] ? s->dup[i] : INVALID_HANDLE_VALUE;
         memcpy(b + sizeof(int) + s->count + i * sizeof(HANDLE), &h, sizeof h);
     }
-    wp_inherit_write(b + crt, s->count, s->wpflags);
+    wp_inherit_write(b + crt, s->count, s->wpflags, c->sig_mask, c->sig_ign);
     *size = (WORD)n;
     return b;
 }
@@ -341,7 +341,7 @@ static void wp_spawn_fds__give(struct wp_spawn *s, const int *parent_fds, int n_
 static int wp_spawn_fds__out(struct wp_spawn_fds *c, struct wp_spawn *s)
 {
     c->inherit = malloc((s->count ? s->count : 1) * sizeof(HANDLE));
-    c->crt = wp_spawn_fds__crt_block(s, &c->crt_size);
+    c->crt = wp_spawn_fds__crt_block(s, c, &c->crt_size);
     if (!c->inherit || !c->crt)
         return -ENOMEM;
     for (int i = 0; i < s->count; i++)
@@ -358,7 +358,10 @@ int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_act
 {
     int *parent_fds = NULL, n_parent = 0;
     struct wp_spawn *s = calloc(1, sizeof *s);
+    unsigned long long sig_mask = c->sig_mask, sig_ign = c->sig_ign; /* in: the caller's */
     memset(c, 0, sizeof *c);
+    c->sig_mask = sig_mask;
+    c->sig_ign = sig_ign;
     if (!s)
         return -ENOMEM;
     c->priv = s;

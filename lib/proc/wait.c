@@ -1,7 +1,8 @@
 /* wait.c: the child table (pid → process handle) that posix_spawn fills, and waitpid() and
  * wait() over it; kill.c asks it which children a pid names. A child is reaped exactly once: its
  * entry leaves the table under the lock, and its handle is closed when the last waiter blocked
- * on it has let go. */
+ * on it has let go. A child's end sends SIGCHLD (sigthread.c), and, with SIGCHLD ignored or
+ * SA_NOCLDWAIT, reaps it at once. */
 #include "winpipe-internal.h"
 #include <limits.h>
 #include <signal.h>
@@ -66,14 +67,47 @@ uint32_t wp_wait_status(DWORD code)
 
 /* ---- the table ---- */
 
+static void wp_wait__destroy(struct wp_child *c, int in_callback);
+
+/* SIGCHLD's information for a child that ended: how (CLD_EXITED or CLD_KILLED) and its exit
+ * status or the signal. */
+static struct wp_sigrec wp_wait__sigchld(DWORD pid, DWORD code)
+{
+    int sig = wp_wait__signal(code);
+    struct wp_sigrec rec = { SIGCHLD, sig ? CLD_KILLED : CLD_EXITED, (int32_t)pid,
+                             sig ? sig : (int32_t)(code & 0xff) };
+    return rec;
+}
+
+/* The thread pool saw the child end: the child is marked exited, waitpid(-1) wakes, and SIGCHLD
+ * goes to the process (sigthread.c), after the mark, so that its handler's waitpid finds the
+ * child. POSIX: with SIGCHLD ignored (no signal then) or SA_NOCLDWAIT, an ended child is reaped
+ * by itself and never reported. */
 static VOID CALLBACK wp_wait__exited(PVOID arg, BOOLEAN timed_out)
 {
     struct wp_child *c = arg;
+    DWORD code = 0;
+    int action = wp_signal_child_action(), gone = 0;
     (void)timed_out;
+    GetExitCodeProcess(c->h, &code);
+    struct wp_sigrec rec = wp_wait__sigchld(c->pid, code);
     AcquireSRWLockExclusive(&wp_wait_lock);
     c->exited = 1;
+    if ((action & WP_CHILD_AUTOREAP) && !c->reaped) {
+        for (struct wp_child **link = &wp_children; *link; link = &(*link)->next)
+            if (*link == c) {
+                *link = c->next;
+                break;
+            }
+        c->reaped = 1;
+        gone = c->refs == 0;
+    }
     WakeAllConditionVariable(&wp_wait_cv);
     ReleaseSRWLockExclusive(&wp_wait_lock);
+    if (action & WP_CHILD_NOTIFY)
+        wp_sigthread_post(&rec);
+    if (gone)
+        wp_wait__destroy(c, 1);
 }
 
 struct wp_child *wp_wait_new(void)
@@ -86,28 +120,32 @@ void wp_wait_discard(struct wp_child *c)
     free(c);
 }
 
+/* The thread-pool wait is registered under the lock, so that its callback (which takes the lock)
+ * finds the child in the table even if it has already ended. */
 void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group)
 {
     c->pid = pid;
     c->h = process;
     c->own_group = own_group;
+    AcquireSRWLockExclusive(&wp_wait_lock);
+    c->next = wp_children;
+    wp_children = c;
     /* Not WT_EXECUTEINWAITTHREAD: the callback takes the table's lock, which a wait thread
      * should not wait for; and under stress Wine 8 once crashed in its thread pool
      * (tp_object_cancel) while such a wait was unregistered after it had fired. */
     if (!RegisterWaitForSingleObject(&c->wait, process, wp_wait__exited, c, INFINITE,
                                      WT_EXECUTEONLYONCE))
         c->wait = NULL;
-    AcquireSRWLockExclusive(&wp_wait_lock);
-    c->next = wp_children;
-    wp_children = c;
     ReleaseSRWLockExclusive(&wp_wait_lock);
 }
 
-/* Called without the table lock: the thread-pool callback takes it. */
-static void wp_wait__destroy(struct wp_child *c)
+/* Called without the table lock: the thread-pool callback takes it. From that callback itself
+ * the wait is let go without waiting for the callback to end. */
+static void wp_wait__destroy(struct wp_child *c, int in_callback)
 {
+    wp_sigsend_forget(c->pid); /* its pid may name another process from now on */
     if (c->wait)
-        UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
+        UnregisterWaitEx(c->wait, in_callback ? NULL : INVALID_HANDLE_VALUE);
     CloseHandle(c->h);
     free(c);
 }
@@ -147,32 +185,62 @@ static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
     WakeAllConditionVariable(&wp_wait_cv);
     ReleaseSRWLockExclusive(&wp_wait_lock);
     if (last)
-        wp_wait__destroy(c);
+        wp_wait__destroy(c, 0);
     return pid;
 }
 
-/* Blocks on one child's handle outside the lock; returns with the lock held again. */
-static void wp_wait__block_on(struct wp_child *c)
+/* Blocks on one child's handle outside the lock, until it ends or a signal is pending for this
+ * thread (-EINTR); returns with the lock held again. */
+static int wp_wait__block_on(struct wp_child *c)
 {
     c->refs++;
     ReleaseSRWLockExclusive(&wp_wait_lock);
-    WaitForSingleObject(c->h, INFINITE);
+    int r = wp_intr_wait(&c->h, 1, INFINITE);
     AcquireSRWLockExclusive(&wp_wait_lock);
     if (--c->refs == 0 && c->reaped) {
         /* Reaped by another thread meanwhile: ours is the last reference. */
         ReleaseSRWLockExclusive(&wp_wait_lock);
-        wp_wait__destroy(c);
+        wp_wait__destroy(c, 0);
         AcquireSRWLockExclusive(&wp_wait_lock);
     }
+    return r == -EINTR ? -EINTR : 0;
 }
 
+/* A signal's waker for waitpid(-1) (base/intr.c): its condition variable, woken under the table
+ * lock, so that no wake-up falls between the look for a signal and the sleep. */
+static void wp_wait__wake(void *arg)
+{
+    (void)arg;
+    AcquireSRWLockExclusive(&wp_wait_lock);
+    WakeAllConditionVariable(&wp_wait_cv);
+    ReleaseSRWLockExclusive(&wp_wait_lock);
+}
+
+static pid_t wp_waitpid__locked(pid_t pid, int options, DWORD *code, struct wp_intr *t);
+
+/* POSIX lets a signal interrupt waitpid: -EINTR once one is pending for this thread. The
+ * interruptible section is left outside the table lock, which its waker takes. */
 static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
 {
     if (options & ~(WINPIPE_WNOHANG | WINPIPE_WUNTRACED | WINPIPE_WCONTINUED))
         return -EINVAL;
     if (pid == INT_MIN)
         return -ESRCH; /* Linux: -INT_MIN names no group */
+    struct wp_intr *t = (options & WINPIPE_WNOHANG) ? NULL : wp_intr_self();
+    struct wp_intr_waker w = { wp_wait__wake, NULL }, *outer = NULL;
+    if (t && pid <= 0)
+        outer = wp_intr_enter(t, &w);
+    pid_t r = wp_waitpid__locked(pid, options, code, t);
+    if (t && pid <= 0)
+        wp_intr_leave(t, outer);
+    return r;
+}
+
+/* Takes the table lock, and has let it go when it returns. */
+static pid_t wp_waitpid__locked(pid_t pid, int options, DWORD *code, struct wp_intr *t)
+{
     AcquireSRWLockExclusive(&wp_wait_lock);
+again:
     for (;;) {
         struct wp_child **link, *any = NULL;
         int unwatched = 0;
@@ -184,8 +252,16 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
                     continue;
                 any = *link;
                 unwatched |= !any->wait;
-                if (wp_wait__done(*link, poll))
+                if (!wp_wait__done(*link, poll))
+                    continue;
+                if (!(wp_signal_child_action() & WP_CHILD_AUTOREAP))
                     return wp_wait__reap_unlock(link, code);
+                /* POSIX: with SIGCHLD ignored or SA_NOCLDWAIT an ended child is reaped by
+                 * itself, never reported: this wait found it before the thread pool did. */
+                DWORD unused;
+                wp_wait__reap_unlock(link, &unused);
+                AcquireSRWLockExclusive(&wp_wait_lock);
+                goto again;
             }
             if (!any || !(options & WINPIPE_WNOHANG))
                 break;
@@ -194,9 +270,11 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
             ReleaseSRWLockExclusive(&wp_wait_lock);
             return any ? 0 : -ECHILD;
         }
-        if (pid > 0)
-            wp_wait__block_on(any);
-        else /* a child no thread-pool wait watches is asked again now and then */
+        if (pid > 0 ? wp_wait__block_on(any) < 0 : t && wp_intr_pending(t)) {
+            ReleaseSRWLockExclusive(&wp_wait_lock);
+            return -EINTR;
+        }
+        if (pid <= 0) /* a child no thread-pool wait watches is asked again now and then */
             SleepConditionVariableSRW(&wp_wait_cv, &wp_wait_lock, unwatched ? 50 : INFINITE, 0);
     }
 }
@@ -204,7 +282,11 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
 pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned int *exit_code)
 {
     DWORD code = 0;
-    pid_t r = wp_waitpid(pid, options, &code);
+    pid_t r;
+    /* A signal's handlers run here; the wait carries on if each had SA_RESTART (POSIX). */
+    do
+        r = wp_waitpid(pid, options, &code);
+    while (!(wp_signal_deliver() & WP_INTR_NORESTART) && r == -EINTR);
     if (r > 0) {
         if (status)
             *status = (int)wp_wait_status(code);

@@ -1,0 +1,538 @@
+/* test_sigaction: one disposition per signal shared by sigaction() and signal() (the C runtime's
+ * signals included, and its abort() and fault paths), SA_RESETHAND, SA_NODEFER, sa_mask and
+ * SA_SIGINFO, masks (sigprocmask, pthread_sigmask, sigpending) with a pending signal delivered
+ * when it is unblocked, raise() and kill() of the process itself, strsignal() and psignal().
+ *
+ * Every test leaves each signal it touched at SIG_DFL and the mask empty (teardown). */
+#define _GNU_SOURCE
+#include <unistd.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+#include "helper.h"
+#include "spawn_util.h"
+
+static volatile sig_atomic_t hits[65];
+static volatile sig_atomic_t depth, max_depth;
+static sigset_t seen_mask;
+static siginfo_t seen_info[65];
+
+static const int touched[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGCHLD,
+                               SIGWINCH, SIGALRM, SIGSEGV, SIGFPE, SIGABRT, SIGPIPE };
+
+static void on_sig(int sig)
+{
+    hits[sig]++;
+}
+
+static void on_sig_mask(int sig)
+{
+    sigprocmask(SIG_BLOCK, NULL, &seen_mask);
+    hits[sig]++;
+}
+
+static void on_sig_info(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    seen_info[sig] = *si;
+    hits[sig]++;
+}
+
+/* The first call raises its own signal again: with the signal blocked while the handler runs,
+ * the second call comes after the first returns (depth stays 1). */
+static void on_sig_reraise(int sig)
+{
+    depth++;
+    if (depth > max_depth)
+        max_depth = depth;
+    if (++hits[sig] == 1)
+        raise(sig);
+    depth--;
+}
+
+static void set_action(int sig, void (*h)(int), int flags, const int *mask_sigs)
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = h;
+    act.sa_flags = flags;
+    sigemptyset(&act.sa_mask);
+    for (; mask_sigs && *mask_sigs; mask_sigs++)
+        sigaddset(&act.sa_mask, *mask_sigs);
+    assert_ok(sigaction(sig, &act, NULL));
+}
+
+static void set_info_action(int sig, int flags)
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_sigaction = on_sig_info;
+    act.sa_flags = SA_SIGINFO | flags;
+    sigemptyset(&act.sa_mask);
+    assert_ok(sigaction(sig, &act, NULL));
+}
+
+static void block(int how, int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    if (sig)
+        sigaddset(&s, sig);
+    assert_ok(sigprocmask(how, &s, NULL));
+}
+
+static int is_pending(int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    assert_ok(sigpending(&s));
+    return sigismember(&s, sig);
+}
+
+static int reset_state(void **state)
+{
+    memset((void *)hits, 0, sizeof hits);
+    depth = max_depth = 0;
+    return wp_setup(state);
+}
+
+/* Ignoring first discards anything still pending, so that SIG_DFL cannot end the test run. */
+static int restore_default(void **state)
+{
+    sigset_t none;
+    for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++)
+        signal(touched[i], SIG_IGN);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++)
+        signal(touched[i], SIG_DFL);
+    return wp_teardown(state);
+}
+
+#define SIG_TEST(f) WP_TEST_FIXTURES(f, reset_state, restore_default)
+
+/* ---- dispositions ---- */
+
+static void sigaction_installs_and_reports_the_previous_action(void **state)
+{
+    static const int mask[] = { SIGUSR2, 0 };
+    struct sigaction old;
+    (void)state;
+    memset(&old, 0xff, sizeof old);
+    assert_ok(sigaction(SIGUSR1, NULL, &old));
+    assert_true(old.sa_handler == SIG_DFL);
+    set_action(SIGUSR1, on_sig, SA_RESTART, mask);
+    memset(&old, 0, sizeof old);
+    assert_ok(sigaction(SIGUSR1, NULL, &old));
+    assert_true(old.sa_handler == on_sig);
+    assert_int_equal(sigismember(&old.sa_mask, SIGUSR2), 1);
+    assert_int_equal(sigismember(&old.sa_mask, SIGHUP), 0);
+    assert_true(old.sa_flags & SA_RESTART);
+    assert_false(old.sa_flags & (SA_SIGINFO | SA_RESETHAND | SA_NODEFER));
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(hits[SIGUSR1], 1);
+}
+
+/* POSIX: signal() and sigaction() set the same disposition; the C runtime's signals (SIGINT,
+ * SIGTERM, SIGSEGV, SIGFPE, SIGABRT) are no different. */
+static void signal_and_sigaction_share_one_disposition(void **state)
+{
+    static const int sigs[] = { SIGHUP, SIGUSR1, SIGINT, SIGTERM, SIGSEGV, SIGFPE, SIGABRT };
+    struct sigaction old, ign;
+    (void)state;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        int sig = sigs[i];
+        signal(sig, SIG_DFL); /* a shell starts a background job with SIGINT ignored */
+        assert_true(signal(sig, on_sig) == SIG_DFL);
+        assert_ok(sigaction(sig, NULL, &old));
+        assert_true(old.sa_handler == on_sig);
+        assert_ok(raise(sig));
+        assert_int_equal(hits[sig], 1);
+        assert_ok(kill(getpid(), sig));
+        assert_int_equal(hits[sig], 2);
+        assert_ok(sigaction(sig, &ign, &old));
+        assert_true(old.sa_handler == on_sig);
+        assert_ok(raise(sig));
+        assert_int_equal(hits[sig], 2);
+        assert_true(signal(sig, SIG_DFL) == SIG_IGN);
+    }
+}
+
+/* POSIX: SIGKILL and SIGSTOP can be neither caught nor ignored, but may be asked about. */
+static void sigaction_refuses_sigkill_sigstop_and_bad_numbers(void **state)
+{
+    struct sigaction act, old;
+    (void)state;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = on_sig;
+    assert_errno(sigaction(SIGKILL, &act, NULL), EINVAL);
+    assert_errno(sigaction(SIGSTOP, &act, NULL), EINVAL);
+    act.sa_handler = SIG_IGN;
+    assert_errno(sigaction(SIGKILL, &act, NULL), EINVAL);
+    assert_errno(sigaction(0, &act, NULL), EINVAL);
+    assert_errno(sigaction(65, &act, NULL), EINVAL);
+    assert_errno(sigaction(-1, NULL, &old), EINVAL);
+    assert_ok(sigaction(SIGKILL, NULL, &old));
+    assert_true(old.sa_handler == SIG_DFL);
+}
+
+/* ---- masks and pending signals ---- */
+
+static void a_blocked_signal_stays_pending_and_runs_when_unblocked(void **state)
+{
+    (void)state;
+    set_action(SIGUSR1, on_sig, 0, NULL);
+    block(SIG_BLOCK, SIGUSR1);
+    assert_int_equal(is_pending(SIGUSR1), 0);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(hits[SIGUSR1], 0);
+    assert_int_equal(is_pending(SIGUSR1), 1);
+    block(SIG_UNBLOCK, SIGUSR1); /* POSIX: delivered before sigprocmask returns */
+    assert_int_equal(hits[SIGUSR1], 1);
+    assert_int_equal(is_pending(SIGUSR1), 0);
+}
+
+/* A standard signal is pending or not: sent three times while blocked, it runs once — for the
+ * thread (raise) as for the process (kill), which are two pending sets. */
+static void standard_signals_do_not_queue(void **state)
+{
+    (void)state;
+    set_action(SIGUSR2, on_sig, 0, NULL);
+    block(SIG_BLOCK, SIGUSR2);
+    for (int i = 0; i < 3; i++)
+        assert_ok(raise(SIGUSR2));
+    assert_int_equal(hits[SIGUSR2], 0);
+    block(SIG_UNBLOCK, SIGUSR2);
+    assert_int_equal(hits[SIGUSR2], 1);
+    block(SIG_BLOCK, SIGUSR2);
+    for (int i = 0; i < 3; i++)
+        assert_ok(kill(getpid(), SIGUSR2));
+    assert_int_equal(hits[SIGUSR2], 1);
+    block(SIG_UNBLOCK, SIGUSR2);
+    assert_int_equal(hits[SIGUSR2], 2);
+}
+
+static void every_pending_signal_runs_when_the_mask_is_cleared(void **state)
+{
+    static const int sigs[] = { SIGUSR2, SIGHUP, SIGUSR1, SIGWINCH };
+    sigset_t all, got;
+    (void)state;
+    sigemptyset(&all);
+    for (size_t i = 0; i < 4; i++) {
+        set_action(sigs[i], on_sig, 0, NULL);
+        sigaddset(&all, sigs[i]);
+    }
+    assert_ok(sigprocmask(SIG_BLOCK, &all, NULL));
+    for (size_t i = 0; i < 4; i++)
+        assert_ok(raise(sigs[i]));
+    assert_ok(sigpending(&got));
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(sigismember(&got, sigs[i]), 1);
+        assert_int_equal(hits[sigs[i]], 0);
+    }
+    assert_ok(sigprocmask(SIG_UNBLOCK, &all, NULL));
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(hits[sigs[i]], 1);
+}
+
+/* POSIX: setting a pending signal's action to SIG_IGN discards it. */
+static void ignoring_a_pending_signal_discards_it(void **state)
+{
+    (void)state;
+    set_action(SIGUSR1, on_sig, 0, NULL);
+    block(SIG_BLOCK, SIGUSR1);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(is_pending(SIGUSR1), 1);
+    assert_true(signal(SIGUSR1, SIG_IGN) == on_sig);
+    assert_int_equal(is_pending(SIGUSR1), 0);
+    assert_true(signal(SIGUSR1, on_sig) == SIG_IGN);
+    block(SIG_UNBLOCK, SIGUSR1);
+    assert_int_equal(hits[SIGUSR1], 0);
+}
+
+/* Linux keeps a blocked signal pending even when its action is to ignore it (the action may
+ * change before it is unblocked); unblocked, it is discarded. SIGCHLD's default ignores it. */
+static void a_blocked_ignored_signal_is_pending_until_unblocked(void **state)
+{
+    (void)state;
+    assert_true(signal(SIGUSR1, SIG_IGN) == SIG_DFL);
+    block(SIG_BLOCK, SIGUSR1);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(is_pending(SIGUSR1), 1);
+    block(SIG_UNBLOCK, SIGUSR1);
+    assert_int_equal(is_pending(SIGUSR1), 0);
+    block(SIG_BLOCK, SIGCHLD);
+    assert_ok(raise(SIGCHLD));
+    assert_int_equal(is_pending(SIGCHLD), 1);
+    block(SIG_UNBLOCK, SIGCHLD);
+    assert_int_equal(is_pending(SIGCHLD), 0);
+    /* Unblocked and ignored, a signal is discarded when it is sent. */
+    assert_ok(raise(SIGUSR1));
+    assert_ok(raise(SIGCHLD));
+    block(SIG_BLOCK, SIGUSR1);
+    assert_int_equal(is_pending(SIGUSR1), 0);
+    assert_int_equal(is_pending(SIGCHLD), 0);
+}
+
+static void sigprocmask_refuses_a_bad_how_and_never_blocks_sigkill_or_sigstop(void **state)
+{
+    sigset_t set, old;
+    (void)state;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    assert_errno(sigprocmask(99, &set, NULL), EINVAL);
+    assert_ok(sigprocmask(99, NULL, &old)); /* no set: how is not looked at (Linux) */
+    assert_int_equal(sigismember(&old, SIGUSR1), 0);
+    errno = 0;
+    assert_int_equal(pthread_sigmask(99, &set, NULL), EINVAL);
+    assert_int_equal(errno, 0); /* an error number, errno untouched */
+    sigaddset(&set, SIGKILL);
+    sigaddset(&set, SIGSTOP);
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &set, NULL), 0);
+    assert_ok(sigprocmask(SIG_SETMASK, NULL, &old));
+    assert_int_equal(sigismember(&old, SIGUSR1), 1);
+    assert_int_equal(sigismember(&old, SIGKILL), 0);
+    assert_int_equal(sigismember(&old, SIGSTOP), 0);
+    sigfillset(&set);
+    assert_ok(sigprocmask(SIG_SETMASK, &set, &old));
+    assert_int_equal(sigismember(&old, SIGUSR1), 1);
+    assert_int_equal(sigismember(&old, SIGUSR2), 0);
+    assert_ok(sigprocmask(SIG_SETMASK, NULL, &old));
+    assert_int_equal(sigismember(&old, SIGTERM), 1);
+    assert_int_equal(sigismember(&old, SIGKILL), 0);
+}
+
+struct mask_probe {
+    int had_usr2, had_usr1;
+};
+
+static void *mask_thread(void *arg)
+{
+    struct mask_probe *p = arg;
+    sigset_t cur, s;
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    p->had_usr2 = sigismember(&cur, SIGUSR2);
+    p->had_usr1 = sigismember(&cur, SIGUSR1);
+    sigemptyset(&s);
+    sigaddset(&s, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    return NULL;
+}
+
+/* POSIX: a thread's mask is its own, and a new thread starts with its creator's. */
+static void masks_are_per_thread_and_a_new_thread_starts_with_its_creators(void **state)
+{
+    struct mask_probe p = { -1, -1 };
+    pthread_t t;
+    sigset_t cur;
+    (void)state;
+    block(SIG_BLOCK, SIGUSR2);
+    assert_int_equal(pthread_create(&t, NULL, mask_thread, &p), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(p.had_usr2, 1);
+    assert_int_equal(p.had_usr1, 0);
+    assert_ok(sigprocmask(SIG_BLOCK, NULL, &cur));
+    assert_int_equal(sigismember(&cur, SIGUSR2), 1);
+    assert_int_equal(sigismember(&cur, SIGHUP), 0);
+}
+
+/* ---- what runs while a handler runs ---- */
+
+static void the_signal_and_sa_mask_are_blocked_while_the_handler_runs(void **state)
+{
+    static const int mask[] = { SIGUSR2, 0 };
+    sigset_t after;
+    (void)state;
+    set_action(SIGUSR1, on_sig_mask, 0, mask);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(hits[SIGUSR1], 1);
+    assert_int_equal(sigismember(&seen_mask, SIGUSR1), 1);
+    assert_int_equal(sigismember(&seen_mask, SIGUSR2), 1);
+    assert_int_equal(sigismember(&seen_mask, SIGHUP), 0);
+    assert_ok(sigprocmask(SIG_BLOCK, NULL, &after));
+    assert_int_equal(sigismember(&after, SIGUSR1), 0);
+    assert_int_equal(sigismember(&after, SIGUSR2), 0);
+    set_action(SIGUSR1, on_sig_mask, SA_NODEFER, NULL);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(hits[SIGUSR1], 2);
+    assert_int_equal(sigismember(&seen_mask, SIGUSR1), 0);
+}
+
+static void a_signal_raised_by_its_handler_runs_after_it_returns(void **state)
+{
+    (void)state;
+    set_action(SIGUSR1, on_sig_reraise, 0, NULL);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(hits[SIGUSR1], 2);
+    assert_int_equal(max_depth, 1);
+    memset((void *)hits, 0, sizeof hits);
+    depth = max_depth = 0;
+    set_action(SIGUSR1, on_sig_reraise, SA_NODEFER, NULL);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(hits[SIGUSR1], 2);
+    assert_int_equal(max_depth, 2);
+}
+
+static void sa_resethand_runs_the_handler_once_then_the_default(void **state)
+{
+    struct sigaction old;
+    (void)state;
+    set_action(SIGWINCH, on_sig, SA_RESETHAND, NULL);
+    assert_ok(raise(SIGWINCH));
+    assert_ok(raise(SIGWINCH)); /* SIGWINCH's default does nothing */
+    assert_int_equal(hits[SIGWINCH], 1);
+    assert_ok(sigaction(SIGWINCH, NULL, &old));
+    assert_true(old.sa_handler == SIG_DFL);
+}
+
+/* ---- SA_SIGINFO ---- */
+
+static void sa_siginfo_tells_the_signal_its_origin_and_the_sender(void **state)
+{
+    (void)state;
+    set_info_action(SIGUSR1, 0);
+    set_info_action(SIGUSR2, 0);
+    assert_ok(raise(SIGUSR1));
+    assert_int_equal(hits[SIGUSR1], 1);
+    assert_int_equal(seen_info[SIGUSR1].si_signo, SIGUSR1);
+    assert_int_equal(seen_info[SIGUSR1].si_code, SI_TKILL); /* raise is tgkill on Linux */
+    assert_int_equal(seen_info[SIGUSR1].si_pid, getpid());
+    assert_ok(kill(getpid(), SIGUSR2));
+    assert_int_equal(hits[SIGUSR2], 1);
+    assert_int_equal(seen_info[SIGUSR2].si_signo, SIGUSR2);
+    assert_int_equal(seen_info[SIGUSR2].si_code, SI_USER);
+    assert_int_equal(seen_info[SIGUSR2].si_pid, getpid());
+}
+
+static void kill_of_the_process_itself_runs_the_handler_before_it_returns(void **state)
+{
+    (void)state;
+    set_action(SIGHUP, on_sig, 0, NULL);
+    set_action(SIGTERM, on_sig, 0, NULL);
+    assert_ok(kill(getpid(), SIGHUP));
+    assert_int_equal(hits[SIGHUP], 1);
+    assert_ok(kill(getpid(), SIGTERM));
+    assert_int_equal(hits[SIGTERM], 1);
+}
+
+/* ---- the C runtime's own paths: abort(), faults ---- */
+
+/* POSIX: abort() ends the process by SIGABRT, after a handler if there is one (and whether
+ * SIGABRT is ignored or not). The C runtime's abort() gets there through winpipe's SIGABRT. */
+static void abort_ends_the_process_by_sigabrt_after_its_handler(void **state)
+{
+    char *plain[] = { "abort", NULL }, *handled[] = { "abort", "handled", NULL };
+    char *ignored[] = { "abort", "ignored", NULL };
+    size_t len;
+    int st;
+    (void)state;
+    free(su_run(NULL, plain, &len, &st));
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGABRT);
+    char want[32];
+    snprintf(want, sizeof want, "handler %d\n", SIGABRT); /* mingw's SIGABRT is 22 */
+    char *out = su_run(NULL, handled, &len, &st);
+    assert_string_equal(out, want);
+    free(out);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGABRT);
+    free(su_run(NULL, ignored, &len, &st));
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGABRT);
+}
+
+/* A fault runs the SIGSEGV handler installed with sigaction (here one that exits); without one,
+ * the process ends by SIGSEGV. */
+static void a_fault_runs_the_sigsegv_handler(void **state)
+{
+    char *handled[] = { "crash", "handled", NULL }, *plain[] = { "crash", NULL };
+    size_t len;
+    int st;
+    (void)state;
+    char *out = su_run(NULL, handled, &len, &st);
+    assert_string_equal(out, "handler 11\n");
+    free(out);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 7);
+    free(su_run(NULL, plain, &len, &st));
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGSEGV);
+}
+
+/* ---- names ---- */
+
+static void strsignal_names_signals_as_glibc_does(void **state)
+{
+    static const struct { int sig; const char *name; } names[] = {
+        { SIGHUP, "Hangup" }, { SIGINT, "Interrupt" }, { SIGQUIT, "Quit" },
+        { SIGILL, "Illegal instruction" }, { SIGABRT, "Aborted" },
+        { SIGFPE, "Floating point exception" }, { SIGKILL, "Killed" },
+        { SIGUSR1, "User defined signal 1" }, { SIGSEGV, "Segmentation fault" },
+        { SIGUSR2, "User defined signal 2" }, { SIGPIPE, "Broken pipe" },
+        { SIGALRM, "Alarm clock" }, { SIGTERM, "Terminated" }, { SIGCHLD, "Child exited" },
+        { SIGCONT, "Continued" }, { SIGSTOP, "Stopped (signal)" }, { SIGTSTP, "Stopped" },
+        { SIGURG, "Urgent I/O condition" }, { SIGWINCH, "Window changed" },
+        { 40, "Real-time signal 6" }, { 64, "Real-time signal 30" },
+        { 99, "Unknown signal 99" }, { -3, "Unknown signal -3" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_string_equal(strsignal(names[i].sig), names[i].name);
+}
+
+/* psignal(sig, s): "s: description\n" on standard error, or the description alone. */
+static void psignal_writes_the_description_to_standard_error(void **state)
+{
+    int p[2], saved;
+    char buf[128];
+    (void)state;
+    wp_pipe(p, 0);
+    fflush(stderr);
+    saved = dup(2);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(p[1], 2), 2);
+    psignal(SIGTERM, "prog");
+    psignal(SIGINT, NULL);
+    psignal(SIGUSR1, "");
+    fflush(stderr);
+    assert_int_equal(dup2(saved, 2), 2);
+    wp_close(saved);
+    wp_close(p[1]);
+    const char *want = "prog: Terminated\nInterrupt\nUser defined signal 1\n";
+    wp_read_exact(p[0], buf, strlen(want));
+    buf[strlen(want)] = 0;
+    assert_string_equal(buf, want);
+    wp_close(p[0]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        SIG_TEST(sigaction_installs_and_reports_the_previous_action),
+        SIG_TEST(signal_and_sigaction_share_one_disposition),
+        SIG_TEST(sigaction_refuses_sigkill_sigstop_and_bad_numbers),
+        SIG_TEST(a_blocked_signal_stays_pending_and_runs_when_unblocked),
+        SIG_TEST(standard_signals_do_not_queue),
+        SIG_TEST(every_pending_signal_runs_when_the_mask_is_cleared),
+        SIG_TEST(ignoring_a_pending_signal_discards_it),
+        SIG_TEST(a_blocked_ignored_signal_is_pending_until_unblocked),
+        SIG_TEST(sigprocmask_refuses_a_bad_how_and_never_blocks_sigkill_or_sigstop),
+        SIG_TEST(masks_are_per_thread_and_a_new_thread_starts_with_its_creators),
+        SIG_TEST(the_signal_and_sa_mask_are_blocked_while_the_handler_runs),
+        SIG_TEST(a_signal_raised_by_its_handler_runs_after_it_returns),
+        SIG_TEST(sa_resethand_runs_the_handler_once_then_the_default),
+        SIG_TEST(sa_siginfo_tells_the_signal_its_origin_and_the_sender),
+        SIG_TEST(kill_of_the_process_itself_runs_the_handler_before_it_returns),
+        SIG_TEST(abort_ends_the_process_by_sigabrt_after_its_handler),
+        SIG_TEST(a_fault_runs_the_sigsegv_handler),
+        SIG_TEST(strsignal_names_signals_as_glibc_does),
+        SIG_TEST(psignal_writes_the_description_to_standard_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
