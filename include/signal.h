@@ -91,6 +91,8 @@ static __inline int sigismember(const sigset_t *s, int sig)
 #endif
 #ifndef WINPIPE_BUILDING
 #undef kill
+#undef killpg
 #define kill winpipe_kill
+#define killpg winpipe_killpg
 #endif
 #endif

@@ -1,5 +1,6 @@
-/* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family under
- * the POSIX names. On a POSIX host it is the system header and nothing else. */
+/* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family
+ * and the process-group calls under the POSIX names. On a POSIX host it is the system header and
+ * nothing else. */
 #include_next <unistd.h>
 
 #if defined(_WIN32) && !defined(WINPIPE_UNISTD_H)
@@ -16,6 +17,12 @@
 #undef dup3
 #undef sysconf
 #undef getdtablesize
+#undef getpgrp
+#undef getpgid
+#undef setpgid
+#define getpgrp winpipe_getpgrp
+#define getpgid winpipe_getpgid
+#define setpgid winpipe_setpgid
 #define sysconf winpipe_sysconf
 #define getdtablesize winpipe_getdtablesize
 #define pipe winpipe_pipe

@@ -171,6 +171,12 @@ pid_t winpipe_wait(int *status);
 pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned int *exit_code);
 int winpipe_kill(pid_t pid, int sig);
 
+/* Process groups (<unistd.h>, killpg in <signal.h>): each group is a Windows job object. */
+pid_t winpipe_getpgrp(void);
+pid_t winpipe_getpgid(pid_t pid);
+int winpipe_setpgid(pid_t pid, pid_t pgid);
+int winpipe_killpg(pid_t pgrp, int sig);
+
 #ifdef __cplusplus
 }
 #endif

@@ -222,3 +222,29 @@ int kill(pid_t pid, int sig)
 {
     return winpipe_kill(pid, sig);
 }
+
+/* ---- pgroup.c, pgid.c, kill.c: process groups ---- */
+pid_t getpgrp(void);
+pid_t getpgid(pid_t pid);
+int setpgid(pid_t pid, pid_t pgid);
+int killpg(pid_t pgrp, int sig);
+
+pid_t getpgrp(void)
+{
+    return winpipe_getpgrp();
+}
+
+pid_t getpgid(pid_t pid)
+{
+    return winpipe_getpgid(pid);
+}
+
+int setpgid(pid_t pid, pid_t pgid)
+{
+    return winpipe_setpgid(pid, pgid);
+}
+
+int killpg(pid_t pgrp, int sig)
+{
+    return winpipe_killpg(pgrp, sig);
+}

@@ -102,8 +102,9 @@ int wp_nt_pipe_client(HANDLE server, HANDLE *h, int sync); /* its write end */
 /* ---- base/inherit.c: what a winpipe parent gives a child beyond the C runtime's fds ---- */
 #define WP_INHERIT_NONBLOCK 0x01 /* the fd's description has O_NONBLOCK */
 size_t wp_inherit_size(int nfds);
-void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags);
+void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags, DWORD pgid, HANDLE job);
 int wp_inherit_fd_flags(int fd, HANDLE h); /* the parent's flags for fd, once; 0: none */
+int wp_inherit_group(DWORD *pgid, HANDLE *job); /* 1: the parent placed us in a group */
 
 /* ---- base/ntpipe.c: a pipe pair (NT unnamed, or a named fallback), non-inheritable ---- */
 int wp_ntpipe_pair(HANDLE *rd, HANDLE *wr, DWORD size, int rd_sync, int wr_sync);
@@ -256,7 +257,8 @@ struct wp_spawn_fds {
     char *cwd;          /* after addchdir/addfchdir, UTF-8; NULL: the parent's */
     void *priv;         /* spawn_fds.c's own */
 };
-int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa);
+int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa,
+                      DWORD pgid, HANDLE job);
 void wp_spawn_fds_started(struct wp_spawn_fds *c); /* the child has its copies: close ours */
 void wp_spawn_fds_free(struct wp_spawn_fds *c);
 
@@ -264,7 +266,8 @@ void wp_spawn_fds_free(struct wp_spawn_fds *c);
 struct wp_child;
 struct wp_child *wp_wait_new(void);        /* a record, made before the child starts; or NULL */
 void wp_wait_discard(struct wp_child *c);  /* one wp_wait_add will not take */
-void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group); /* takes both */
+/* takes pid's process handle; pgid: its process group; own_group: it leads a console group */
+void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, DWORD pgid, int own_group);
 uint32_t wp_wait_status(DWORD exit_code);  /* Linux's wait status */
 /* One child kill() may signal: a handle of its own, and what kill needs to know. */
 struct wp_wait_target {
@@ -275,6 +278,27 @@ struct wp_wait_target {
 };
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n);
 int wp_wait_is_child(DWORD pid);
+int wp_wait_has_group(DWORD pgid);
+int wp_wait_child_pgid(DWORD pid, DWORD *pgid); /* -ESRCH: no such child */
+
+/* ---- proc/pgroup.c: process groups as job objects ---- */
+/* Where a spawn puts its child: CreateProcessW's flags, its group, the group's job. */
+struct wp_pgroup_spawn {
+    DWORD flags;  /* CREATE_SUSPENDED, CREATE_NEW_PROCESS_GROUP, CREATE_BREAKAWAY_FROM_JOB */
+    DWORD pgid;   /* the child's group; 0: a new one it leads */
+    HANDLE job;   /* the group's job (the plan's own handle), or NULL */
+    int assign;   /* the child is to be assigned to job before it runs (it is suspended) */
+};
+DWORD wp_pgroup_self(void); /* this process's pgid */
+int wp_pgroup_plan(short aflags, pid_t pgroup, struct wp_pgroup_spawn *g);
+void wp_pgroup_place(struct wp_pgroup_spawn *g, HANDLE process, HANDLE thread, DWORD pid);
+void wp_pgroup_plan_free(struct wp_pgroup_spawn *g);
+void wp_pgroup_sweep(int (*in_use)(DWORD pgid));
+int wp_pgroup_members(DWORD pgid, const DWORD *skip, int nskip, struct wp_wait_target **out,
+                      int *n); /* -ESRCH: a group this process does not know */
+int wp_pgroup_terminate(DWORD pgid, UINT code, int *had);
+int wp_pgroup_of(DWORD pid, DWORD *pgid);
+int wp_pgroup_set_mine(DWORD pgid);
 
 /* ---- proc/signal.c ---- */
 void wp_signal_pipe(void);                  /* a write found no reader: SIGPIPE */

@@ -11,7 +11,8 @@ struct wp_child {
     HANDLE h;
     HANDLE wait;    /* thread-pool wait: marks the child exited and wakes waitpid(-1); NULL if
                      * it could not be registered (waitpid then asks the child itself) */
-    int own_group;  /* started with POSIX_SPAWN_SETPGROUP: a process group of its own */
+    DWORD pgid;     /* the process group it was started in (pgroup.c) */
+    int own_group;  /* started in a console process group of its own (kill.c's Ctrl-Break) */
     int exited;     /* set by the thread-pool wait */
     int reaped;     /* out of the table */
     int refs;       /* waitpid(pid) calls blocked on h; the table lock guards it */
@@ -86,10 +87,11 @@ void wp_wait_discard(struct wp_child *c)
     free(c);
 }
 
-void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group)
+void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, DWORD pgid, int own_group)
 {
     c->pid = pid;
     c->h = process;
+    c->pgid = pgid;
     c->own_group = own_group;
     if (!RegisterWaitForSingleObject(&c->wait, process, wp_wait__exited, c, INFINITE,
                                      WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD))
@@ -110,7 +112,8 @@ static void wp_wait__destroy(struct wp_child *c)
 }
 
 /* POSIX: pid > 0 that child; -1 any; 0 any in the caller's process group; < -1 any in group
- * -pid. A child started with POSIX_SPAWN_SETPGROUP leads a group of its own. */
+ * -pid: the group each child was started in (a child cannot change it afterwards: it has
+ * called exec). */
 static int wp_wait__match(const struct wp_child *c, pid_t pid)
 {
     if (pid > 0)
@@ -118,8 +121,8 @@ static int wp_wait__match(const struct wp_child *c, pid_t pid)
     if (pid == -1)
         return 1;
     if (pid == 0)
-        return !c->own_group;
-    return c->own_group && c->pid == (DWORD)-(long long)pid;
+        return c->pgid == wp_pgroup_self();
+    return c->pgid == (DWORD)-(long long)pid;
 }
 
 /* A child without a thread-pool wait is always asked. */
@@ -230,8 +233,8 @@ pid_t winpipe_wait(int *status)
 /* ---- for kill() ---- */
 
 /* Our unreaped children that pid selects, as waitpid's pid does (> 0 that child, 0 those in the
- * caller's group, -1 all, < -1 the one leading group -pid), with duplicated handles, so that
- * they are signalled outside the lock. */
+ * caller's group, -1 all, < -1 those in group -pid), with duplicated handles, so that they are
+ * signalled outside the lock. */
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n)
 {
     int cap = 0;
@@ -268,4 +271,31 @@ int wp_wait_is_child(DWORD pid)
         found = c->pid == pid;
     ReleaseSRWLockShared(&wp_wait_lock);
     return found;
+}
+
+/* ---- for pgroup.c and pgid.c ---- */
+
+/* 1: an unreaped child of ours was started in group pgid. */
+int wp_wait_has_group(DWORD pgid)
+{
+    int found = 0;
+    AcquireSRWLockShared(&wp_wait_lock);
+    for (struct wp_child *c = wp_children; c && !found; c = c->next)
+        found = c->pgid == pgid;
+    ReleaseSRWLockShared(&wp_wait_lock);
+    return found;
+}
+
+/* The group our unreaped child pid was started in; -ESRCH: no such child. */
+int wp_wait_child_pgid(DWORD pid, DWORD *pgid)
+{
+    int r = -ESRCH;
+    AcquireSRWLockShared(&wp_wait_lock);
+    for (struct wp_child *c = wp_children; c && r < 0; c = c->next)
+        if (c->pid == pid) {
+            *pgid = c->pgid;
+            r = 0;
+        }
+    ReleaseSRWLockShared(&wp_wait_lock);
+    return r;
 }
