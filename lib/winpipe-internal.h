@@ -139,6 +139,7 @@ struct wp_wake {
 /* What a kind of description does; every kind's file defines one (wp_opipe_kind, …). */
 struct wp_kind {
     const char *name;
+    /* NULL: the kind reads (writes) nothing, and read (write) gives EINVAL */
     ssize_t (*read)(struct wp_ofd *ofd, int fd, void *buf, size_t n);        /* n > 0 */
     ssize_t (*write)(struct wp_ofd *ofd, int fd, const void *buf, size_t n); /* n > 0, buf */
     /* revents now; 0 when not ready, with w->handle (or a port packet) armed to say when. */
@@ -197,6 +198,17 @@ int wp_wb_discarded(struct wp_wb *wb);
 void wp_wb_close(struct wp_wb *wb, void (*done)(void *), void *arg);
 void wp_wb_flush(DWORD tid);
 
+/* ---- ofd/pidfd.c: a process fd ---- */
+struct wp_pidfd_reap; /* the child table's "reaped" mark of a child, shared with its pidfds */
+struct wp_pidfd_reap *wp_pidfd_reap_new(void);
+void wp_pidfd_reap_ref(struct wp_pidfd_reap *r);
+void wp_pidfd_reap_unref(struct wp_pidfd_reap *r); /* NULL: nothing */
+void wp_pidfd_reap_set(struct wp_pidfd_reap *r);
+struct wp_ofd *wp_pidfd_new(HANDLE h, DWORD pid, struct wp_pidfd_reap *reap, int nonblock);
+int wp_pidfd_is(struct wp_ofd *ofd);
+DWORD wp_pidfd_pid(struct wp_ofd *ofd);
+HANDLE wp_pidfd_handle(struct wp_ofd *ofd);
+
 /* ---- ofd/spipe.c, socket.c, console.c, crtfile.c: the kinds the C runtime's handle serves ---- */
 extern const struct wp_kind wp_spipe_kind;
 extern const struct wp_kind wp_socket_kind;
@@ -219,6 +231,7 @@ int wp_fd_get_locked(int fd, struct wp_ofd **out);
 void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
 void wp_fd_unbind_locked(int fd);
 int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
+int wp_fd_install_on_nul(struct wp_ofd *ofd); /* an fd (FD_CLOEXEC) for a handle-less kind */
 
 /* ---- fd/pipe.c ---- */
 void wp_pipe_give_to_child_locked(int src_fd, const int *parent_fds, int n);
