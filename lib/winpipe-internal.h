@@ -66,7 +66,7 @@ static inline DWORD wp_clamp(size_t n, DWORD max)
 int wp_errno_from_win32(DWORD err);
 int wp_errno_from_nt(NTSTATUS st);
 int wp_errno_from_wsa(int wsa_err);
-int wp_err_peer_gone(DWORD err); /* a pipe's other end is gone: the one definition */
+int wp_errno_peer_gone(DWORD err); /* a pipe's other end is gone: the one definition */
 static inline int wp_last_error(void) { return -wp_errno_from_win32(GetLastError()); }
 
 /* ---- base/crt.c: C runtime calls that must not trip its invalid-parameter handler ---- */
@@ -76,11 +76,11 @@ int wp_crt_dup2(int fd, int fd2);
 int wp_crt_open_handle(HANDLE h, int crt_flags);
 
 /* ---- base/win32.c: small Win32 helpers every room uses ---- */
-HANDLE wp_event_lazy(HANDLE *slot);    /* a manual-reset event made on first use, or NULL */
-unsigned long long wp_clock_us(void);  /* the one monotonic clock */
-int wp_utf8_to_wide(const char *s, wchar_t **out);
-char *wp_wide_to_utf8(const wchar_t *w); /* malloc'ed; NULL without memory */
-int wp_is_pseudo_handle(HANDLE h);     /* console pseudo-handles of Windows 7 and older */
+HANDLE wp_win32_event_lazy(HANDLE *slot);    /* a manual-reset event made on first use, or NULL */
+unsigned long long wp_win32_clock_us(void);  /* the one monotonic clock */
+int wp_win32_utf8_to_wide(const char *s, wchar_t **out);
+char *wp_win32_wide_to_utf8(const wchar_t *w); /* malloc'ed; NULL without memory */
+int wp_win32_is_pseudo_handle(HANDLE h);     /* console pseudo-handles of Windows 7 and older */
 /* An OVERLAPPED's event with the low bit set: the completion is never queued to a completion
  * port the handle may be associated with; only the event is signalled. */
 static inline HANDLE wp_ov_event(HANDLE ev) { return (HANDLE)((ULONG_PTR)ev | 1); }
@@ -225,13 +225,13 @@ void wp_fdtab_lock(void);
 void wp_fdtab_unlock(void);
 void wp_fdtab_lock_shared(void);
 void wp_fdtab_unlock_shared(void);
-int wp_fd_get(int fd, struct wp_ofd **out); /* takes a reference */
-int wp_fd_get_known_locked(int fd, struct wp_ofd **out);
-int wp_fd_get_locked(int fd, struct wp_ofd **out);
-void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
-void wp_fd_unbind_locked(int fd);
-int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
-int wp_fd_install_on_nul(struct wp_ofd *ofd); /* an fd (FD_CLOEXEC) for a handle-less kind */
+int wp_fdtab_get(int fd, struct wp_ofd **out); /* takes a reference */
+int wp_fdtab_get_known_locked(int fd, struct wp_ofd **out);
+int wp_fdtab_get_locked(int fd, struct wp_ofd **out);
+void wp_fdtab_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
+void wp_fdtab_unbind_locked(int fd);
+int wp_fdtab_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
+int wp_fdtab_install_on_nul(struct wp_ofd *ofd); /* an fd (FD_CLOEXEC) for a handle-less kind */
 
 /* ---- fd/pipe.c ---- */
 void wp_pipe_give_to_child_locked(int src_fd, const int *parent_fds, int n);
@@ -321,8 +321,8 @@ int wp_signal_ignored_by_default(int sig);  /* SIGCHLD, SIGCONT, SIGURG, SIGWINC
 /* =========================================================================================== */
 /* io/: read, write, poll, select.                                                              */
 
-ssize_t wp_read(int fd, void *buf, size_t n);
-ssize_t wp_write(int fd, const void *buf, size_t n);
+ssize_t wp_io_read(int fd, void *buf, size_t n);
+ssize_t wp_io_write(int fd, const void *buf, size_t n);
 int wp_poll(struct pollfd *fds, nfds_t n, int timeout);
 
 #endif

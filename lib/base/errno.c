@@ -83,7 +83,7 @@ int wp_errno_from_wsa(int e)
  * writer closed (BROKEN_PIPE), the reader closed (NO_DATA: "the pipe is being closed"), or a
  * named pipe's client went (PIPE_NOT_CONNECTED). POSIX calls each EOF for a reader and EPIPE
  * for a writer, and poll() HUP or ERR. */
-int wp_err_peer_gone(DWORD err)
+int wp_errno_peer_gone(DWORD err)
 {
     return err == ERROR_BROKEN_PIPE || err == ERROR_NO_DATA || err == ERROR_PIPE_NOT_CONNECTED;
 }

@@ -4,7 +4,7 @@
 
 /* Events are made on first use (most objects never need all of theirs), by whichever thread
  * comes first: poll() may ask outside the locks that guard the operations. */
-HANDLE wp_event_lazy(HANDLE *slot)
+HANDLE wp_win32_event_lazy(HANDLE *slot)
 {
     HANDLE ev = *(HANDLE volatile *)slot;
     if (ev)
@@ -21,7 +21,7 @@ HANDLE wp_event_lazy(HANDLE *slot)
 
 /* QueryPerformanceCounter: monotonic, and finer than GetTickCount64's 10-16 ms, which would
  * make a poll() time-out of a few ms end early or late by a tick. */
-unsigned long long wp_clock_us(void)
+unsigned long long wp_win32_clock_us(void)
 {
     static LARGE_INTEGER freq;
     LARGE_INTEGER now;
@@ -32,7 +32,7 @@ unsigned long long wp_clock_us(void)
            + (unsigned long long)(now.QuadPart % freq.QuadPart) * 1000000ULL / freq.QuadPart;
 }
 
-int wp_utf8_to_wide(const char *s, wchar_t **out)
+int wp_win32_utf8_to_wide(const char *s, wchar_t **out)
 {
     int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
     if (n <= 0)
@@ -44,7 +44,7 @@ int wp_utf8_to_wide(const char *s, wchar_t **out)
     return 0;
 }
 
-char *wp_wide_to_utf8(const wchar_t *w)
+char *wp_win32_wide_to_utf8(const wchar_t *w)
 {
     int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
     char *u = n > 0 ? malloc(n) : NULL;
@@ -53,7 +53,7 @@ char *wp_wide_to_utf8(const wchar_t *w)
     return u;
 }
 
-int wp_is_pseudo_handle(HANDLE h)
+int wp_win32_is_pseudo_handle(HANDLE h)
 {
     return ((ULONG_PTR)h & 3) == 3;
 }

@@ -17,7 +17,7 @@ static int wp_fcntl__set_cloexec(HANDLE h, int cloexec)
 static int wp_fcntl__dup_locked(int fd, int fd2, int min, int cloexec)
 {
     struct wp_ofd *ofd;
-    int r = wp_fd_get_locked(fd, &ofd);
+    int r = wp_fdtab_get_locked(fd, &ofd);
     if (r < 0)
         return r;
     if (fd2 < 0) {
@@ -31,13 +31,13 @@ static int wp_fcntl__dup_locked(int fd, int fd2, int min, int cloexec)
     r = wp_crt_dup2(fd, fd2);
     if (r == 0) {
         HANDLE h = wp_crt_handle(fd2);
-        wp_fd_bind_locked(fd2, h, ofd);
+        wp_fdtab_bind_locked(fd2, h, ofd);
         /* The CRT decides inheritance its own way: say it exactly. */
         r = wp_fcntl__set_cloexec(h, cloexec);
         if (r == 0)
             r = fd2;
         else {
-            wp_fd_unbind_locked(fd2);
+            wp_fdtab_unbind_locked(fd2);
             wp_crt_close(fd2);
         }
     }
@@ -89,7 +89,7 @@ static int wp_fcntl__setfd(int fd, int arg)
 static int wp_fcntl__getfl(int fd)
 {
     struct wp_ofd *ofd;
-    int r = wp_fd_get(fd, &ofd);
+    int r = wp_fdtab_get(fd, &ofd);
     if (r < 0)
         return r;
     r = ofd->accmode | (ofd->nonblock ? O_NONBLOCK : 0);
@@ -102,7 +102,7 @@ static int wp_fcntl__getfl(int fd)
 static int wp_fcntl__setfl(int fd, int arg)
 {
     struct wp_ofd *ofd;
-    int r = wp_fd_get(fd, &ofd);
+    int r = wp_fdtab_get(fd, &ofd);
     if (r < 0)
         return r;
     InterlockedExchange(&ofd->nonblock, (arg & O_NONBLOCK) != 0);
@@ -206,7 +206,7 @@ static int wp_fcntl__close(int fd)
     if (fd < 0 || fd >= WP_FD_MAX)
         return -EBADF;
     wp_fdtab_lock();
-    wp_fd_unbind_locked(fd);
+    wp_fdtab_unbind_locked(fd);
     int r = wp_crt_close(fd);
     wp_fdtab_unlock();
     return r;

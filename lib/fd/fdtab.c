@@ -26,15 +26,15 @@ void wp_fdtab_unlock(void)
     ReleaseSRWLockExclusive(&wp_fdtab_srw);
 }
 
-void wp_fd_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd)
+void wp_fdtab_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd)
 {
-    wp_fd_unbind_locked(fd);
+    wp_fdtab_unbind_locked(fd);
     wp_ofd_ref(ofd);
     wp_fdtab[fd].ofd = ofd;
     wp_fdtab[fd].h = h;
 }
 
-void wp_fd_unbind_locked(int fd)
+void wp_fdtab_unbind_locked(int fd)
 {
     struct wp_ofd *ofd = wp_fdtab[fd].ofd;
     wp_fdtab[fd].ofd = NULL;
@@ -44,12 +44,12 @@ void wp_fd_unbind_locked(int fd)
 }
 
 /* The description of a valid fd, made now for an fd winpipe has not seen before. */
-int wp_fd_get_locked(int fd, struct wp_ofd **out)
+int wp_fdtab_get_locked(int fd, struct wp_ofd **out)
 {
     HANDLE h = wp_crt_handle(fd);
     if (h == INVALID_HANDLE_VALUE) {
         if (fd >= 0 && fd < WP_FD_MAX)
-            wp_fd_unbind_locked(fd);
+            wp_fdtab_unbind_locked(fd);
         return -EBADF;
     }
     if (!wp_fdtab[fd].ofd || wp_fdtab[fd].h != h) {
@@ -60,7 +60,7 @@ int wp_fd_get_locked(int fd, struct wp_ofd **out)
         /* POSIX: a child shares its parent's description, O_NONBLOCK with it (base/inherit.c) */
         if (wp_inherit_fd_flags(fd, h) & WP_INHERIT_NONBLOCK)
             ofd->nonblock = 1;
-        wp_fd_bind_locked(fd, h, ofd);
+        wp_fdtab_bind_locked(fd, h, ofd);
         wp_ofd_unref(ofd);
     }
     *out = wp_fdtab[fd].ofd;
@@ -79,7 +79,7 @@ void wp_fdtab_unlock_shared(void)
 }
 
 /* The common case, an fd winpipe knows, under the shared lock: 0, or -1 to take the slow way. */
-int wp_fd_get_known_locked(int fd, struct wp_ofd **out)
+int wp_fdtab_get_known_locked(int fd, struct wp_ofd **out)
 {
     if (fd < 0 || fd >= WP_FD_MAX)
         return -1;
@@ -91,27 +91,27 @@ int wp_fd_get_known_locked(int fd, struct wp_ofd **out)
     return 0;
 }
 
-int wp_fd_get(int fd, struct wp_ofd **out)
+int wp_fdtab_get(int fd, struct wp_ofd **out)
 {
     if (fd < 0 || fd >= WP_FD_MAX)
         return -EBADF;
     AcquireSRWLockShared(&wp_fdtab_srw);
-    int r = wp_fd_get_known_locked(fd, out);
+    int r = wp_fdtab_get_known_locked(fd, out);
     ReleaseSRWLockShared(&wp_fdtab_srw);
     if (r == 0)
         return 0;
     wp_fdtab_lock();
-    r = wp_fd_get_locked(fd, out);
+    r = wp_fdtab_get_locked(fd, out);
     wp_fdtab_unlock();
     return r;
 }
 
 /* Gives h the lowest free fd number and binds it to ofd. On failure h is still the caller's. */
-int wp_fd_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd)
+int wp_fdtab_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd)
 {
     int fd = wp_crt_open_handle(h, crt_flags);
     if (fd >= 0)
-        wp_fd_bind_locked(fd, h, ofd);
+        wp_fdtab_bind_locked(fd, h, ofd);
     return fd;
 }
 
@@ -130,7 +130,7 @@ static BOOL CALLBACK wp_fdtab__open_nul(PINIT_ONCE once, PVOID param, PVOID *ctx
 }
 
 /* A new fd for ofd, the lowest free number, with FD_CLOEXEC, over a fresh handle to NUL. */
-int wp_fd_install_on_nul(struct wp_ofd *ofd)
+int wp_fdtab_install_on_nul(struct wp_ofd *ofd)
 {
     HANDLE h;
     if (!InitOnceExecuteOnce(&wp_fdtab_nul_once, wp_fdtab__open_nul, NULL, NULL))
@@ -139,7 +139,7 @@ int wp_fd_install_on_nul(struct wp_ofd *ofd)
                          DUPLICATE_SAME_ACCESS))
         return wp_last_error();
     wp_fdtab_lock();
-    int fd = wp_fd_install_locked(h, _O_RDWR | _O_BINARY | _O_NOINHERIT, ofd);
+    int fd = wp_fdtab_install_locked(h, _O_RDWR | _O_BINARY | _O_NOINHERIT, ofd);
     wp_fdtab_unlock();
     if (fd < 0)
         CloseHandle(h);

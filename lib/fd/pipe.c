@@ -12,7 +12,7 @@ static int wp_pipe__install(HANDLE h, struct wp_ofd *ofd, int flags, int crt_fla
     if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &fd_h, 0, inherit,
                          DUPLICATE_SAME_ACCESS))
         return wp_last_error();
-    int fd = wp_fd_install_locked(fd_h, crt_flags | (inherit ? 0 : _O_NOINHERIT), ofd);
+    int fd = wp_fdtab_install_locked(fd_h, crt_flags | (inherit ? 0 : _O_NOINHERIT), ofd);
     if (fd < 0)
         CloseHandle(fd_h);
     return fd;
@@ -27,7 +27,7 @@ static int wp_pipe__install_both(HANDLE rd, HANDLE wr, struct wp_ofd *ro, struct
         return fd0;
     int fd1 = wp_pipe__install(wr, wo, flags, crt_flags);
     if (fd1 < 0) {
-        wp_fd_unbind_locked(fd0);
+        wp_fdtab_unbind_locked(fd0);
         wp_crt_close(fd0);
         return fd1;
     }
@@ -77,7 +77,7 @@ static struct wp_ofd *wp_pipe__peer(struct wp_ofd *e, const int *parent_fds, int
 {
     for (int i = 0; i < n; i++) {
         struct wp_ofd *o;
-        if (wp_fd_get_locked(parent_fds[i], &o) < 0)
+        if (wp_fdtab_get_locked(parent_fds[i], &o) < 0)
             continue;
         if (wp_ofd_same_pipe(e, o))
             return o;
@@ -93,7 +93,7 @@ static int wp_pipe__idle(struct wp_ofd *o, const int *parent_fds, int n)
     LONG bound = 0;
     for (int i = 0; i < n; i++) {
         struct wp_ofd *x;
-        if (wp_fd_get_locked(parent_fds[i], &x) < 0)
+        if (wp_fdtab_get_locked(parent_fds[i], &x) < 0)
             continue;
         bound += x == o;
         wp_ofd_unref(x);
@@ -127,7 +127,7 @@ static void wp_pipe__rebind(int f, int tmp, struct wp_ofd *ofd)
         return; /* only out of memory: f's C runtime handle stays the old pipe's, which a child
                  * spawned later would get instead of this description's pipe */
     SetHandleInformation(wp_crt_handle(f), HANDLE_FLAG_INHERIT, info & HANDLE_FLAG_INHERIT);
-    wp_fd_bind_locked(f, wp_crt_handle(f), ofd);
+    wp_fdtab_bind_locked(f, wp_crt_handle(f), ofd);
 }
 
 /* tmp[i]: a temporary fd for parent_fds[i] if it is e's or p's, else -1. 0, or -E… with none
@@ -139,7 +139,7 @@ static int wp_pipe__temp_fds(struct wp_ofd *e, struct wp_ofd *p, HANDLE e_h, HAN
     for (; r >= 0 && filled < n; filled++) {
         struct wp_ofd *o;
         tmp[filled] = -1;
-        if (wp_fd_get_locked(parent_fds[filled], &o) < 0)
+        if (wp_fdtab_get_locked(parent_fds[filled], &o) < 0)
             continue;
         if (o == e || o == p)
             r = tmp[filled] = wp_pipe__temp_fd(o == e ? e_h : p_h);
@@ -177,7 +177,7 @@ static void wp_pipe__remake(struct wp_ofd *e, struct wp_ofd *p, const int *paren
         struct wp_ofd *o;
         if (tmp[i] < 0)
             continue;
-        if (wp_fd_get_locked(parent_fds[i], &o) < 0) {
+        if (wp_fdtab_get_locked(parent_fds[i], &o) < 0) {
             wp_crt_close(tmp[i]);
             continue;
         }
@@ -192,7 +192,7 @@ static void wp_pipe__remake(struct wp_ofd *e, struct wp_ofd *p, const int *paren
 void wp_pipe_give_to_child_locked(int src_fd, const int *parent_fds, int n)
 {
     struct wp_ofd *e, *p = NULL;
-    if (wp_fd_get_locked(src_fd, &e) < 0)
+    if (wp_fdtab_get_locked(src_fd, &e) < 0)
         return;
     /* An end with O_NONBLOCK stays overlapped: a winpipe child then honours the flag it is
      * given (a synchronous end's writes would block), and a child without winpipe cannot. */

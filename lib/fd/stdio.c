@@ -13,7 +13,7 @@ static int wp_fclose(FILE *stream)
     fflush(stream);
     wp_fdtab_lock();
     if (fd >= 0 && fd < WP_FD_MAX)
-        wp_fd_unbind_locked(fd);
+        wp_fdtab_unbind_locked(fd);
     int r = fclose(stream);
     wp_fdtab_unlock();
     return r;

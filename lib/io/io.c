@@ -18,10 +18,10 @@ static int wp_io__range_ok(const void *buf, size_t n)
     return n <= SSIZE_MAX && b + n >= b && (n == 0 || b + (n - 1) <= top);
 }
 
-ssize_t wp_read(int fd, void *buf, size_t n)
+ssize_t wp_io_read(int fd, void *buf, size_t n)
 {
     struct wp_ofd *ofd;
-    ssize_t r = wp_fd_get(fd, &ofd);
+    ssize_t r = wp_fdtab_get(fd, &ofd);
     if (r < 0)
         return r;
     if (!ofd->kind->read)
@@ -38,10 +38,10 @@ ssize_t wp_read(int fd, void *buf, size_t n)
     return r;
 }
 
-ssize_t wp_write(int fd, const void *buf, size_t n)
+ssize_t wp_io_write(int fd, const void *buf, size_t n)
 {
     struct wp_ofd *ofd;
-    ssize_t r = wp_fd_get(fd, &ofd);
+    ssize_t r = wp_fdtab_get(fd, &ofd);
     if (r < 0)
         return r;
     if (!ofd->kind->write)
@@ -62,13 +62,13 @@ ssize_t wp_write(int fd, const void *buf, size_t n)
 
 ssize_t winpipe_read(int fd, void *buf, size_t count)
 {
-    return (ssize_t)wp_trace_ret(wp_ret(wp_read(fd, buf, count)), "read(%d, 0x%llx, %zu)", fd,
+    return (ssize_t)wp_trace_ret(wp_ret(wp_io_read(fd, buf, count)), "read(%d, 0x%llx, %zu)", fd,
                                  WP_TRACE_PTR(buf), count);
 }
 
 ssize_t winpipe_write(int fd, const void *buf, size_t count)
 {
-    ssize_t r = wp_write(fd, buf, count);
+    ssize_t r = wp_io_write(fd, buf, count);
     if (r == -EPIPE) {
         if (wp_tracing()) {
             errno = EPIPE;

@@ -98,7 +98,7 @@ static void wp_poll__lookup(struct wp_pollent *ents, struct pollfd *fds, nfds_t 
     wp_fdtab_lock_shared(); /* once for the whole set: a large set is mostly known fds */
     for (nfds_t i = 0; i < n; i++) {
         struct wp_ofd *now = NULL;
-        if (fds[i].fd < 0 || wp_fd_get_known_locked(fds[i].fd, &now) < 0) {
+        if (fds[i].fd < 0 || wp_fdtab_get_known_locked(fds[i].fd, &now) < 0) {
             unknown += fds[i].fd >= 0;
             now = NULL;
         }
@@ -112,7 +112,7 @@ static void wp_poll__lookup(struct wp_pollent *ents, struct pollfd *fds, nfds_t 
     }
     wp_fdtab_unlock_shared();
     for (nfds_t i = 0; unknown && i < n; i++)
-        if (fds[i].fd >= 0 && !ents[i].ofd && wp_fd_get(fds[i].fd, &ents[i].ofd) < 0)
+        if (fds[i].fd >= 0 && !ents[i].ofd && wp_fdtab_get(fds[i].fd, &ents[i].ofd) < 0)
             ents[i].ofd = NULL;
 }
 
@@ -215,7 +215,7 @@ static unsigned long long wp_poll__epoch(void)
 
 static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int timeout)
 {
-    unsigned long long deadline = timeout > 0 ? wp_clock_us() + timeout * 1000ULL : 0;
+    unsigned long long deadline = timeout > 0 ? wp_win32_clock_us() + timeout * 1000ULL : 0;
     int port = 0, expired = 0;
     for (;;) {
         wp_poll__lookup(ents, fds, n);
@@ -228,7 +228,7 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
             return ready;
         DWORD ms = INFINITE;
         if (timeout > 0) {
-            unsigned long long now = wp_clock_us();
+            unsigned long long now = wp_win32_clock_us();
             ms = now >= deadline ? 0 : (DWORD)((deadline - now + 999) / 1000);
         }
         if (unarmed && ms > WP_POLL_UNARMED_MS)
@@ -240,7 +240,7 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
         } else {
             wp_poll__sleep_events(ents, n, ms);
         }
-        expired = timeout > 0 && wp_clock_us() >= deadline;
+        expired = timeout > 0 && wp_win32_clock_us() >= deadline;
     }
 }
 

@@ -68,7 +68,7 @@ static int wp_select(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_
             n++;
         }
     }
-    unsigned long long start = wp_clock_us();
+    unsigned long long start = wp_win32_clock_us();
     int ready = wp_poll(pfds, n, (int)ms);
     for (int i = 0; ready > 0 && i < n; i++)
         if (pfds[i].revents & POLLNVAL)
@@ -77,7 +77,7 @@ static int wp_select(int nfds, winpipe_fd_set *r, winpipe_fd_set *w, winpipe_fd_
         ready = wp_select__results(pfds, n, r, w, e);
     free(pfds);
     if (tv && ready >= 0) { /* Linux leaves the time not slept in *timeout */
-        long long left = ms - (long long)((wp_clock_us() - start) / 1000);
+        long long left = ms - (long long)((wp_win32_clock_us() - start) / 1000);
         if (left < 0 || ready == 0)
             left = 0;
         tv->tv_sec = (long)(left / 1000);

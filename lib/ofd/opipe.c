@@ -46,7 +46,7 @@ static struct wp_opipe *wp_opipe__of(struct wp_ofd *ofd)
 static void wp_opipe__probe_issue(struct wp_opipe *op)
 {
     static char none;
-    if (!wp_event_lazy(&op->probe.ov.hEvent)) {
+    if (!wp_win32_event_lazy(&op->probe.ov.hEvent)) {
         op->probe.state = WP_PROBE_DONE;
         op->probe.err = ERROR_NOT_ENOUGH_MEMORY;
         return;
@@ -122,7 +122,7 @@ static int wp_opipe__probe_locked(struct wp_opipe *op, enum wp_probe_ask ask, DW
  * and one that completed first returns its bytes. */
 static ssize_t wp_opipe__read_once(struct wp_opipe *op, void *buf, DWORD n, int nonblock)
 {
-    HANDLE ev = wp_event_lazy(&op->rd_ev);
+    HANDLE ev = wp_win32_event_lazy(&op->rd_ev);
     OVERLAPPED ov = { .hEvent = wp_ov_event(ev) };
     DWORD got = 0, err = 0;
 
@@ -132,7 +132,7 @@ static ssize_t wp_opipe__read_once(struct wp_opipe *op, void *buf, DWORD n, int 
     if (!ReadFile(op->h, buf, n, NULL, &ov)) {
         err = GetLastError();
         if (err != ERROR_IO_PENDING)
-            return wp_err_peer_gone(err) ? 0 : -wp_errno_from_win32(err);
+            return wp_errno_peer_gone(err) ? 0 : -wp_errno_from_win32(err);
         if (nonblock)
             CancelIoEx(op->h, &ov);
         WaitForSingleObject(ev, INFINITE);
@@ -141,7 +141,7 @@ static ssize_t wp_opipe__read_once(struct wp_opipe *op, void *buf, DWORD n, int 
         err = GetLastError();
         if (err == ERROR_OPERATION_ABORTED && nonblock)
             return -EAGAIN;
-        return wp_err_peer_gone(err) ? 0 : -wp_errno_from_win32(err);
+        return wp_errno_peer_gone(err) ? 0 : -wp_errno_from_win32(err);
     }
     return got;
 }
@@ -183,7 +183,7 @@ static ssize_t wp_opipe__read(struct wp_ofd *ofd, int fd, void *buf, size_t n)
 
 static ssize_t wp_opipe__write_block(struct wp_opipe *op, const char *buf, size_t n)
 {
-    HANDLE ev = wp_event_lazy(&op->wr_ev);
+    HANDLE ev = wp_win32_event_lazy(&op->wr_ev);
     size_t done = 0;
 
     if (!ev)
@@ -209,14 +209,14 @@ static ssize_t wp_opipe__write_block(struct wp_opipe *op, const char *buf, size_
     fail:
         if (done)
             return done;
-        return wp_err_peer_gone(err) ? -EPIPE : -wp_errno_from_win32(err);
+        return wp_errno_peer_gone(err) ? -EPIPE : -wp_errno_from_win32(err);
     }
     return done;
 }
 
 static ssize_t wp_opipe__write_nonblock(struct wp_opipe *op, const void *buf, size_t n)
 {
-    HANDLE ev = wp_event_lazy(&op->wr_ev);
+    HANDLE ev = wp_win32_event_lazy(&op->wr_ev);
     if (!ev || (!op->wb && !(op->wb = wp_wb_new(op->h, ev))))
         return -ENOMEM;
     op->used = 1;
@@ -259,7 +259,7 @@ static short wp_opipe__poll_read(struct wp_ofd *ofd, struct wp_opipe *op, short 
     if (err == 0) /* data; POSIX adds POLLHUP when no writer is left */
         return (events & WP_POLLIN_BITS)
                | (!wp_ofd_peer_alive(ofd) && wp_nt_pipe_closing(op->h) ? POLLHUP : 0);
-    return wp_err_peer_gone(err) ? POLLHUP : POLLERR;
+    return wp_errno_peer_gone(err) ? POLLHUP : POLLERR;
 }
 
 /* Not ready: *wake is wr_ev, which the pending write — write-behind or another thread's blocking
@@ -269,7 +269,7 @@ static short wp_opipe__poll_write(struct wp_ofd *ofd, struct wp_opipe *op, short
 {
     int busy = 1;
     /* No event to be had: say so rather than sleep with nothing to wake this call. */
-    if (!(*wake = wp_event_lazy(&op->wr_ev)))
+    if (!(*wake = wp_win32_event_lazy(&op->wr_ev)))
         return POLLERR;
     if (!(op->wb && wp_wb_pending(op->wb)) && TryAcquireSRWLockExclusive(&op->wr_lock)) {
         busy = op->wb && wp_wb_busy(op->wb);

@@ -15,7 +15,7 @@ static ssize_t wp_spipe__read(struct wp_ofd *ofd, int fd, void *buf, size_t n)
 
     if (ofd->nonblock) {
         if (!PeekNamedPipe(h, NULL, 0, NULL, &avail, NULL))
-            return wp_err_peer_gone(GetLastError()) ? 0 : wp_last_error();
+            return wp_errno_peer_gone(GetLastError()) ? 0 : wp_last_error();
         if (avail == 0)
             return -EAGAIN;
         len = avail < len ? avail : len;
@@ -23,7 +23,7 @@ static ssize_t wp_spipe__read(struct wp_ofd *ofd, int fd, void *buf, size_t n)
     if (!buf)
         return -EFAULT;
     if (!ReadFile(h, buf, len, &got, NULL))
-        return wp_err_peer_gone(GetLastError()) ? 0 : wp_last_error();
+        return wp_errno_peer_gone(GetLastError()) ? 0 : wp_last_error();
     return got;
 }
 
@@ -32,7 +32,7 @@ static ssize_t wp_spipe__write(struct wp_ofd *ofd, int fd, const void *buf, size
     DWORD got = 0;
     (void)ofd;
     if (!WriteFile(wp_crt_handle(fd), buf, wp_clamp(n, WP_IO_MAX), &got, NULL))
-        return wp_err_peer_gone(GetLastError()) ? -EPIPE : wp_last_error();
+        return wp_errno_peer_gone(GetLastError()) ? -EPIPE : wp_last_error();
     return got;
 }
 

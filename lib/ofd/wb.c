@@ -115,7 +115,7 @@ static ssize_t wp_wb__issue(struct wp_wb *wb, const void *buf, DWORD len, int on
     if (err != ERROR_IO_PENDING) {
         wb->state = WP_WB_DONE;
         wb->err = err;
-        return wp_err_peer_gone(err) ? -EPIPE : -wp_errno_from_win32(err);
+        return wp_errno_peer_gone(err) ? -EPIPE : -wp_errno_from_win32(err);
     }
     wp_wb__arm();
     wb->state = WP_WB_PENDING;
@@ -137,7 +137,7 @@ static ssize_t wp_wb__step(struct wp_wb *wb, const void *buf, DWORD len, int on_
         if (!HasOverlappedIoCompleted(&wb->ov))
             return len ? -EAGAIN : 0;
         wb->err = GetOverlappedResult(wb->h, &wb->ov, &n, FALSE) ? 0 : GetLastError();
-        if (wp_err_peer_gone(wb->err))
+        if (wp_errno_peer_gone(wb->err))
             wb->discarded = 1;
         wb->state = WP_WB_DONE;
         wp_wb__untrack(wb);

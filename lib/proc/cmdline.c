@@ -45,7 +45,7 @@ static int wp_cmdline__finish(struct wp_buf *b, wchar_t **out)
 {
     int r = b->err;
     if (r == 0)
-        r = wp_utf8_to_wide(b->p ? b->p : "", out);
+        r = wp_win32_utf8_to_wide(b->p ? b->p : "", out);
     if (r == 0 && wcslen(*out) >= WP_CMDLINE_MAX) {
         free(*out);
         *out = NULL;
@@ -243,7 +243,7 @@ static int wp_cmdline__try(struct wp_buf *cand, size_t len, const char *ext, siz
     if (cand->err)
         return cand->err;
     wchar_t *w;
-    int r = wp_utf8_to_wide(cand->p, &w);
+    int r = wp_win32_utf8_to_wide(cand->p, &w);
     if (r < 0)
         return r;
     r = probe(w);

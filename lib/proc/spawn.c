@@ -32,7 +32,7 @@ static char *wp_spawn__getenv(const wchar_t *name)
     wchar_t *w = malloc(n * sizeof *w);
     char *u = NULL;
     if (w && GetEnvironmentVariableW(name, w, n) < n)
-        u = wp_wide_to_utf8(w);
+        u = wp_win32_wide_to_utf8(w);
     free(w);
     return u;
 }
@@ -44,7 +44,7 @@ static char *wp_spawn__default_path(void)
     if (!GetSystemDirectoryW(sys, MAX_PATH) || !GetWindowsDirectoryW(win, MAX_PATH))
         return NULL;
     _snwprintf(both, 2 * MAX_PATH + 2, L"%ls;%ls", sys, win);
-    return wp_wide_to_utf8(both);
+    return wp_win32_wide_to_utf8(both);
 }
 
 /* POSIX: ENOEXEC for a file that is not an executable of this system. Windows would say so
@@ -83,7 +83,7 @@ static int wp_spawn__program(const char *file, int search, const char *cwd, char
     if (!wp_cmdline_is_batch(*app))
         return (r = wp_spawn__check_exe(*app)) < 0 ? r : wp_cmdline_argv(argv, cmdline);
     /* A batch file runs in cmd.exe, whose quoting is not the C runtime's. */
-    char *script = wp_wide_to_utf8(*app);
+    char *script = wp_win32_wide_to_utf8(*app);
     wchar_t comspec[MAX_PATH + 16];
     r = script ? wp_cmdline_batch(script, argv, cmdline) : -ENOMEM;
     free(script);
@@ -115,7 +115,7 @@ static int wp_spawn__cp_init(struct wp_cp *cp)
     cp->si.StartupInfo.hStdError = cp->fds.std[2];
     cp->si.StartupInfo.cbReserved2 = cp->fds.crt_size;
     cp->si.StartupInfo.lpReserved2 = cp->fds.crt;
-    return cp->fds.cwd ? wp_utf8_to_wide(cp->fds.cwd, &cp->cwd) : 0;
+    return cp->fds.cwd ? wp_win32_utf8_to_wide(cp->fds.cwd, &cp->cwd) : 0;
 }
 
 static void wp_spawn__cp_free(struct wp_cp *cp)
@@ -225,7 +225,7 @@ static int wp_spawn__hide_fds(HANDLE **hidden, int *n)
     for (int fd = 0; fd < WP_FD_MAX; fd++) {
         HANDLE h = wp_crt_handle(fd);
         DWORD info;
-        if (h == INVALID_HANDLE_VALUE || wp_is_pseudo_handle(h) || !GetHandleInformation(h, &info)
+        if (h == INVALID_HANDLE_VALUE || wp_win32_is_pseudo_handle(h) || !GetHandleInformation(h, &info)
             || !(info & HANDLE_FLAG_INHERIT))
             continue; /* (0-2 may share one handle: hidden once, at the first) */
         if (*n == cap) {

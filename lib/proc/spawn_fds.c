@@ -86,7 +86,7 @@ static int wp_spawn_fds__child_path(struct wp_spawn *s, const char *path, wchar_
         path = "NUL"; /* ported code's name for it */
     if (!s->cwd || path[0] == '/' || path[0] == '\\' || (path[0] && path[1] == ':')
         || _stricmp(path, "NUL") == 0)
-        return wp_utf8_to_wide(path, out);
+        return wp_win32_utf8_to_wide(path, out);
     size_t n = strlen(s->cwd), m = strlen(path);
     char *joined = malloc(n + m + 2);
     if (!joined)
@@ -94,7 +94,7 @@ static int wp_spawn_fds__child_path(struct wp_spawn *s, const char *path, wchar_
     memcpy(joined, s->cwd, n);
     joined[n] = '\\';
     memcpy(joined + n + 1, path, m + 1);
-    int r = wp_utf8_to_wide(joined, out);
+    int r = wp_win32_utf8_to_wide(joined, out);
     free(joined);
     return r;
 }
@@ -173,7 +173,7 @@ static int wp_spawn_fds__set_cwd(struct wp_spawn *s, const wchar_t *dir)
     if (n == 0 || n >= MAX_PATH * 4)
         return -ENAMETOOLONG;
     wp_spawn_fds__plain_path(full);
-    char *u = wp_wide_to_utf8(full);
+    char *u = wp_win32_wide_to_utf8(full);
     if (!u)
         return -ENOMEM;
     free(s->cwd);
@@ -256,7 +256,7 @@ static int wp_spawn_fds__nonblock(const struct wp_cfd *c)
     struct wp_ofd *o;
     if (c->src_fd < 0)
         return c->nonblock;
-    if (wp_fd_get_locked(c->src_fd, &o) < 0)
+    if (wp_fdtab_get_locked(c->src_fd, &o) < 0)
         return 0;
     int nonblock = o->nonblock != 0;
     wp_ofd_unref(o);
@@ -282,7 +282,7 @@ static int wp_spawn_fds__handles(struct wp_spawn *s)
         if (!c->open)
             continue;
         HANDLE h = c->src_fd >= 0 ? wp_crt_handle(c->src_fd) : c->h;
-        if (wp_is_pseudo_handle(h))
+        if (wp_win32_is_pseudo_handle(h))
             s->dup[i] = h;
         else if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &s->dup[i], 0,
                                   FALSE, DUPLICATE_SAME_ACCESS))
@@ -302,7 +302,7 @@ static int wp_spawn_fds__handles(struct wp_spawn *s)
 static void wp_spawn_fds__close_dups(struct wp_spawn *s)
 {
     for (int i = 0; s->dup && i < s->count; i++) {
-        if (s->dup[i] && !wp_is_pseudo_handle(s->dup[i]))
+        if (s->dup[i] && !wp_win32_is_pseudo_handle(s->dup[i]))
             CloseHandle(s->dup[i]);
         s->dup[i] = NULL;
     }
@@ -351,7 +351,7 @@ static int wp_spawn_fds__out(struct wp_spawn_fds *c, struct wp_spawn *s)
     if (!c->inherit || !c->crt)
         return -ENOMEM;
     for (int i = 0; i < s->count; i++)
-        if (s->dup[i] && !wp_is_pseudo_handle(s->dup[i]))
+        if (s->dup[i] && !wp_win32_is_pseudo_handle(s->dup[i]))
             c->inherit[c->n_inherit++] = s->dup[i];
     if (s->job)
         c->inherit[c->n_inherit++] = s->job;
