@@ -6,7 +6,7 @@
  * same source runs on Windows (tools/demo.sh shows it under Wine).
  *
  *   prun [-j N] [-n] [-q] [COMMAND...]      (prun -h for the details) */
-#define _GNU_SOURCE /* pipe2() on glibc */
+#define _GNU_SOURCE /* pipe2() and environ on glibc */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+/* environ comes from <unistd.h> (POSIX.1-2024; glibc with _GNU_SOURCE), on mingw from
+ * <stdlib.h>, where it is a macro for a CRT function: no declaration of its own here, which
+ * would redeclare that function (clang warns). */
 
 #define DEFAULT_JOBS 4
 #define MAX_JOBS 1024

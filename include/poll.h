@@ -5,6 +5,13 @@
  * `struct pollfd` is POSIX's, with an int fd. If <winsock2.h> came first, its struct already
  * holds the name, and POSIX's is spelled struct winpipe_pollfd behind a macro.
  * On a POSIX host it is the system header and nothing else. */
+
+/* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
+ * no warning from it (#include_next is an extension); winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #ifndef _WIN32
 #include_next <poll.h>
 #elif !defined(WINPIPE_POLL_H)

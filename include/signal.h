@@ -1,6 +1,13 @@
 /* <signal.h> wrapper: mingw-w64's own header, then SIGPIPE and winpipe's signal()/raise(), which
  * handle SIGPIPE themselves (msvcrt knows no SIGPIPE) and pass every other signal to the CRT.
  * On a POSIX host it is the system header and nothing else. */
+
+/* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
+ * no warning from it (#include_next is an extension); winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #include_next <signal.h>
 
 #if defined(_WIN32) && !defined(WINPIPE_SIGNAL_H)

@@ -1,5 +1,12 @@
 /* <spawn.h> wrapper: POSIX posix_spawn() and its file actions and attributes, from winpipe.
  * mingw-w64 has no <spawn.h>; on a POSIX host this is the system header and nothing else. */
+
+/* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
+ * no warning from it (#include_next is an extension); winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #ifndef _WIN32
 #include_next <spawn.h>
 #elif !defined(WINPIPE_SPAWN_H)

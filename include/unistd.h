@@ -1,6 +1,13 @@
 /* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family
  * and the process-group calls under the POSIX names. On a POSIX host it is the system header and
  * nothing else. */
+
+/* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
+ * no warning from it (#include_next is an extension); winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #include_next <unistd.h>
 
 #if defined(_WIN32) && !defined(WINPIPE_UNISTD_H)

@@ -2,6 +2,13 @@
  * a winpipe_ name; the wrapper headers beside this one (<unistd.h>, <fcntl.h>, <signal.h>, ...)
  * route the POSIX names to them, so ported code compiles unchanged. On a POSIX host this header
  * declares nothing: the system's own functions are the real thing. */
+
+/* A system header for the compiler, like the wrappers that include it, so that ported code
+ * building with -Wpedantic -Werror gets no warning from it; winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #ifndef WINPIPE_H
 #define WINPIPE_H
 

@@ -6,8 +6,13 @@
 #include <stdarg.h>
 #include <poll.h>
 
-/* <io.h> declares _pipe dllimport; this definition is meant to replace it. */
+/* <io.h> declares _pipe dllimport; this definition is meant to replace it. gcc warns about the
+ * dropped attribute under -Wattributes, clang under -Winconsistent-dllimport (which gcc lacks). */
+#ifdef __clang__
+#pragma clang diagnostic ignored "-Winconsistent-dllimport"
+#else
 #pragma GCC diagnostic ignored "-Wattributes"
+#endif
 
 int pipe(int fds[2]);
 int pipe2(int fds[2], int flags);

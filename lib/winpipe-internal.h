@@ -117,8 +117,15 @@ static inline int wp_tracing(void)
 {
     return wp_trace_state > 0 || (wp_trace_state < 0 && wp_trace__enabled());
 }
-long long wp_trace_ret(long long r, const char *fmt, ...) __attribute__((format(gnu_printf, 2, 3)));
-int wp_trace_err(int err, const char *fmt, ...) __attribute__((format(gnu_printf, 2, 3)));
+/* trace.c formats with mingw's C99 printf: gcc checks that as gnu_printf; clang knows no
+ * gnu_printf and checks C99 formats as printf (as mingw's own <stdio.h> does for clang). */
+#ifdef __clang__
+#define WP_PRINTF_FORMAT(f, a) __attribute__((format(printf, f, a)))
+#else
+#define WP_PRINTF_FORMAT(f, a) __attribute__((format(gnu_printf, f, a)))
+#endif
+long long wp_trace_ret(long long r, const char *fmt, ...) WP_PRINTF_FORMAT(2, 3);
+int wp_trace_err(int err, const char *fmt, ...) WP_PRINTF_FORMAT(2, 3);
 const char *wp_trace_errname(int err);
 #define WP_TRACE_PTR(p) ((unsigned long long)(uintptr_t)(p)) /* printed "0x%llx": one way */
 const char *wp_trace_pollfds(char *buf, size_t size, const struct pollfd *fds, nfds_t n, int rev);

@@ -11,6 +11,9 @@
 #   srcdir, WINPIPE_TEST_BUILDDIR   the source tree and the top build directory
 #   MAKE, WINPIPE_HOST, WINPIPE_BUILD, WINPIPE_BINDIR, WINPIPE_LIBDIR, WINPIPE_INCLUDEDIR,
 #   OBJDUMP, WINPIPE_TEST_CRT       what this build was configured with
+#   WINPIPE_GIVEN_CC, WINPIPE_LDFLAGS   the compiler as configure was given it (before the C
+#                                   runtime's flags, which the consumer gets from winpipe.pc
+#                                   alone) and LDFLAGS: the consumer is built with both
 #   WINE, WINEPREFIX, WINEDEBUG, WINEDLLOVERRIDES, WINPIPE_TEST_TIMEOUT   as for every test
 # Its scratch directory, tests/consumer.dir in the build tree, is kept for a look after a
 # failure; `make clean` removes it.
@@ -24,6 +27,8 @@ make_cmd=${MAKE:-make}
 objdump=${OBJDUMP:-$host-objdump}
 limit=${WINPIPE_TEST_TIMEOUT:-120}
 want_crt=${WINPIPE_TEST_CRT:-msvcrt}
+cc=${WINPIPE_GIVEN_CC:-$host-gcc}
+ldflags=${WINPIPE_LDFLAGS:-}
 
 scratch=$builddir/tests/consumer.dir
 root=$scratch/root
@@ -126,10 +131,11 @@ step_configure() {
     dir=$scratch/$1
     mkdir -p "$dir" || return 1
     if [ "$1" = static ]; then
-        set -- "PKG_CONFIG=$pkg_config --static" LDFLAGS=-static
+        set -- "PKG_CONFIG=$pkg_config --static" "LDFLAGS=$ldflags${ldflags:+ }-static"
     else
-        set -- "PKG_CONFIG=$pkg_config"
+        set -- "PKG_CONFIG=$pkg_config" "LDFLAGS=$ldflags"
     fi
+    set -- "$@" "CC=$cc"
     if ! (cd "$dir" && "$src/configure" --host="$host" --build="$build" "$@") \
             >"$dir/configure.out" 2>&1; then
         show_log "$dir/configure.out"

@@ -33,8 +33,34 @@
  * (winpipe may hold one more pending write beyond its buffer). */
 #define WP_PIPE_FILL_MAX ((size_t)262144)
 
-/* Default watchdog time-out per test, in seconds. Only there to catch hangs. */
+/*
+ * The watchdog: it catches hangs, not slowness.
+ *
+ * A test is hung when it has made no progress for WP_WATCHDOG_SECONDS times the speed factor.
+ * Progress is any call of wp_progress(), which the helpers make: wp_pipe, wp_close,
+ * wp_read_exact, wp_fill, wp_drain, wp_write_byte, wp_read_byte, su_spawn, su_reap,
+ * su_read_all (spawn_util.h), and the loops of long tests. The speed factor is the time a fixed
+ * piece of arithmetic takes divided by what it takes on an idle machine (WP_SPEED_REFERENCE_MS),
+ * from 1 to WP_SPEED_FACTOR_MAX; the watchdog thread measures it when it starts and again every
+ * few seconds, and uses the largest of its last three measurements (WINPIPE_TEST_SLOWDOWN=N in
+ * the environment multiplies it further, e.g. for a run under a debugger). So a test that is only
+ * slow under load passes, and a hung one is aborted at most WP_WATCHDOG_SECONDS *
+ * WP_SPEED_FACTOR_MAX (* WINPIPE_TEST_SLOWDOWN) seconds after its last progress, printing
+ * "WATCHDOG: test 'NAME' made no progress for N s" and exiting with 99. A test that makes
+ * progress forever (a livelock) is aborted after WP_WATCHDOG_TOTAL_FACTOR times its no-progress
+ * limit in all.
+ *
+ * The run-test.sh side: when WINPIPE_TEST_HEARTBEAT names a file, the watchdog thread touches it
+ * every WP_HEARTBEAT_SECONDS while a test is armed and within its limit or progress was made,
+ * and tools/run-test.sh kills the program only when the file has not been touched for
+ * WINPIPE_TEST_TIMEOUT seconds: when this watchdog cannot act (a hang outside any test, or one
+ * that stops the watchdog thread itself).
+ */
 #define WP_WATCHDOG_SECONDS 60u
+#define WP_WATCHDOG_TOTAL_FACTOR 20u
+#define WP_SPEED_FACTOR_MAX 8.0
+#define WP_SPEED_REFERENCE_MS 15.0
+#define WP_HEARTBEAT_SECONDS 2u
 
 /*
  * assert_errno(call, err): the call must return exactly -1 and set errno to exactly err.
@@ -68,26 +94,57 @@
 /* assert_ok(call): the call must return exactly 0 (close, fcntl(F_SET*), pipe, ...). */
 #define assert_ok(call) assert_rc(call, 0)
 
-/*
- * Test registration: WP_TEST(fn) runs fn with the per-test setup/teardown that arms and disarms
- * the watchdog under the test's name.
- */
-int wp_setup(void **state);
-int wp_teardown(void **state);
-#define WP_TEST(f) cmocka_unit_test_prestate_setup_teardown(f, wp_setup, wp_teardown, (void *)#f)
+#include "wp_test.h"
 
 /* Group setup that ignores SIGPIPE (so writes to a reader-less pipe fail with EPIPE). */
 int wp_group_ignore_sigpipe(void **state);
 /* Group teardown that restores SIGPIPE to SIG_DFL. */
 int wp_group_restore_sigpipe(void **state);
 
-/* Watchdog: if armed for longer than `seconds`, prints the test name and _exit(99)s. */
+/* Arms the watchdog for the test `name`: hung after `seconds` (times the speed factor) without
+ * progress. wp_setup arms it with WP_WATCHDOG_SECONDS; a test whose single steps take longer may
+ * arm it again with more. */
 void wp_watchdog_arm(const char *name, unsigned seconds);
 void wp_watchdog_disarm(void);
+/* Records progress of the running test (cheap: one clock read). Any thread may call it. */
+void wp_progress(void);
+/* The speed factor in use (1 on an idle machine). */
+double wp_speed_factor(void);
 
-/* Number of open fds (Linux: entries of /proc/self/fd) or handles (Windows:
- * GetProcessHandleCount) of this process, for leak checks. */
+/*
+ * Snapshots of this process's open fds (Linux: /proc/self/fd) or handles (Windows: one
+ * NtQuerySystemInformation(SystemExtendedHandleInformation) call filtered by process id, which
+ * Wine answers too, unlike GetProcessHandleCount, which says 0 there. A first snapshot checks
+ * it against probing every handle value 4, 8, 12, ... with GetHandleInformation up to 1024
+ * unused values past the highest seen, and probing is used instead if the two disagree or the
+ * query fails. Cost under Wine 8 with ~40 handles: the query 0.06 ms, probing 14-200 ms).
+ */
+struct wp_handles;
+struct wp_handles *wp_handles_take(void);
+void wp_handles_free(struct wp_handles *s);
+size_t wp_handles_count(const struct wp_handles *s);
+/* How many entries of `now` are not in `before`; describes them into desc (size bytes). */
+size_t wp_handles_new(const struct wp_handles *before, const struct wp_handles *now, char *desc,
+                      size_t size);
+/* Auto-reset events (Windows) let pass as the threading runtime's, over a program's life
+ * (WP_TEST in wp_test.h). */
+#define WP_RUNTIME_OBJECTS_MAX 8u
+/* Time left for what closes asynchronously before an fd or handle counts as leaked. */
+#define WP_LEAK_SETTLE_MS 7000u
+/* How many fds or handles are open now that were not in before, waiting up to settle_ms
+ * (normally WP_LEAK_SETTLE_MS) for the number to reach 0; describes them into desc. */
+size_t wp_leaks_since(const struct wp_handles *before, unsigned settle_ms, char *desc,
+                      size_t size);
+/* Sets the settling time the per-test check gives (default WP_LEAK_SETTLE_MS). */
+void wp_set_leak_settle_ms(unsigned ms);
+/* Fails the test if wp_leaks_since(before) finds any, naming them; frees before. */
+void wp_assert_no_leak(struct wp_handles *before);
+/* Number of open fds (Linux) or handles (Windows) of this process: a fresh snapshot's size. */
 long wp_open_count(void);
+
+/* The child helper program (tests/child.c): WINPIPE_CHILD, else child(.exe) beside this test
+ * executable. */
+const char *wp_child_path(void);
 
 /* Lowest fd number >= from that is not open (probed with fcntl(F_GETFD) -> EBADF). */
 int wp_lowest_free_fd(int from);
@@ -107,8 +164,7 @@ int wp_fd_fill(int fd);
 /* Closes the n fds wp_fd_fill opened last; returns the lowest number it closed. */
 int wp_fd_unfill(int n);
 int wp_fd_limit_teardown(void **state);
-#define WP_TEST_FD_LIMIT(f)                                                                   \
-    cmocka_unit_test_prestate_setup_teardown(f, wp_setup, wp_fd_limit_teardown, (void *)#f)
+#define WP_TEST_FD_LIMIT(f) WP_TEST_FIXTURES(f, wp_setup, wp_fd_limit_teardown)
 
 /* Makes a pipe (pipe() if flags == 0, else pipe2(fds, flags)), failing the test on error. */
 void wp_pipe(int fds[2], int flags);

@@ -15,27 +15,10 @@
 extern char **environ;
 #endif
 
-/* WINPIPE_CHILD, else child(.exe) beside this test executable. */
+/* The child helper program: see wp_child_path. */
 static inline const char *su_child(void)
 {
-    static char path[4096];
-    const char *env = getenv("WINPIPE_CHILD");
-    char *slash;
-    if (env && *env)
-        return env;
-    if (path[0])
-        return path;
-#ifdef _WIN32
-    GetModuleFileNameA(NULL, path, sizeof path - 16);
-    slash = strrchr(path, '\\');
-    strcpy(slash ? slash + 1 : path, "child.exe");
-#else
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
-    path[n > 0 ? n : 0] = 0;
-    slash = strrchr(path, '/');
-    strcpy(slash ? slash + 1 : path, "child");
-#endif
-    return path;
+    return wp_child_path();
 }
 
 /* WINPIPE_PLAIN, else tests/plain(.exe), the helper linked without winpipe: beside the child,
@@ -83,6 +66,7 @@ static inline pid_t su_spawn(const posix_spawn_file_actions_t *fa, const posix_s
     pid_t pid = -1;
     int r;
     su_argv(argv, args);
+    wp_progress();
     r = posix_spawn(&pid, argv[0], fa, attr, argv, environ);
     if (r != 0)
         fail_msg("posix_spawn(%s %s): %d (%s)", argv[0], args && args[0] ? args[0] : "", r,
@@ -91,11 +75,41 @@ static inline pid_t su_spawn(const posix_spawn_file_actions_t *fa, const posix_s
     return pid;
 }
 
+/* Spawns argv (argv[0] the program's path) with its fds 0, 1 and 2 on three new pipes: fds[0]
+ * is the parent's end to write its stdin, fds[1] and fds[2] the ends to read its stdout and
+ * stderr (all O_CLOEXEC; the child's ends are closed here). Fails the test on error; the pid. */
+static inline pid_t su_spawn_piped(char *const argv[], int fds[3])
+{
+    posix_spawn_file_actions_t fa;
+    int in[2], out[2], err[2], r;
+    pid_t pid = -1;
+    wp_pipe(in, O_CLOEXEC);
+    wp_pipe(out, O_CLOEXEC);
+    wp_pipe(err, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, in[0], 0), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out[1], 1), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, err[1], 2), 0);
+    r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    if (r != 0)
+        fail_msg("posix_spawn(%s): %d (%s)", argv[0], r, strerror(r));
+    posix_spawn_file_actions_destroy(&fa);
+    wp_progress();
+    wp_close(in[0]);
+    wp_close(out[1]);
+    wp_close(err[1]);
+    fds[0] = in[1];
+    fds[1] = out[0];
+    fds[2] = err[0];
+    return pid;
+}
+
 /* waitpid(pid, &status, 0) that must return pid; the status. */
 static inline int su_reap(pid_t pid)
 {
     int status = -1;
     assert_rc(waitpid(pid, &status, 0), pid);
+    wp_progress();
     return status;
 }
 
@@ -114,6 +128,7 @@ static inline char *su_read_all(int fd, size_t *len)
         if (r == 0)
             break;
         n += (size_t)r;
+        wp_progress();
     }
     buf[n] = 0;
     if (len)

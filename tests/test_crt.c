@@ -16,6 +16,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "helper.h"
+
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
@@ -179,10 +181,10 @@ static void program_s_invalid_parameter_handler_is_left_alone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(program_is_compiled_for_the_configured_crt),
-        cmocka_unit_test(libwinpipe_dll_links_the_same_crt),
-        cmocka_unit_test(program_and_winpipe_share_one_fd_table),
-        cmocka_unit_test(program_s_invalid_parameter_handler_is_left_alone),
+        WP_TEST(program_is_compiled_for_the_configured_crt),
+        WP_TEST(libwinpipe_dll_links_the_same_crt),
+        WP_TEST(program_and_winpipe_share_one_fd_table),
+        WP_TEST(program_s_invalid_parameter_handler_is_left_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /* test_headers: the POSIX names winpipe provides come from the POSIX headers alone.
  *
  * Only <unistd.h> <fcntl.h> <signal.h> <limits.h> <stdio.h> are included for the API (plus the
- * standard headers cmocka itself needs). Self-contained: no test helper, because this file is
- * also built against the static library (WINPIPE_TEST_STATIC). */
+ * standard headers cmocka itself needs), and of the test helper only wp_test.h, which includes
+ * nothing. Also built against the static library (WINPIPE_TEST_STATIC). */
 #define _GNU_SOURCE
 #include <unistd.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "wp_test.h"
 
 /* Compile-level: each function exists with its POSIX type. Taking the address also checks
  * that the name is a real function, not only a function-like macro. (Locals, not static
@@ -138,12 +139,12 @@ static void small_round_trip_through_pipe2_dup_and_fcntl(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pipe_family_functions_have_posix_types),
-        cmocka_unit_test(ssize_t_is_signed_and_as_wide_as_size_t),
-        cmocka_unit_test(o_nonblock_and_o_cloexec_are_nonzero_distinct_bits_outside_access_mode),
-        cmocka_unit_test(f_commands_are_pairwise_distinct),
-        cmocka_unit_test(fd_cloexec_sigpipe_and_sig_ign_are_defined),
-        cmocka_unit_test(small_round_trip_through_pipe2_dup_and_fcntl),
+        WP_TEST(pipe_family_functions_have_posix_types),
+        WP_TEST(ssize_t_is_signed_and_as_wide_as_size_t),
+        WP_TEST(o_nonblock_and_o_cloexec_are_nonzero_distinct_bits_outside_access_mode),
+        WP_TEST(f_commands_are_pairwise_distinct),
+        WP_TEST(fd_cloexec_sigpipe_and_sig_ign_are_defined),
+        WP_TEST(small_round_trip_through_pipe2_dup_and_fcntl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

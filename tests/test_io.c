@@ -612,6 +612,83 @@ static void writer_closing_right_after_nonblocking_writes_loses_no_byte_to_reade
     wp_close(p[0]);
 }
 
+struct filler_arg {
+    int fd;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    /* results */
+    int finished;
+    size_t filled;
+    int err; /* errno of the write that ended the fill: EAGAIN expected */
+};
+
+/* Non-blocking writer that fills the pipe with the pattern stream until EAGAIN, says how much
+ * it wrote and returns at once: its thread ends with the write end open and the last bytes it
+ * was told were written possibly still on their way into the pipe. */
+static void *filling_writer(void *arg)
+{
+    struct filler_arg *a = arg;
+    static unsigned char buf[4096];
+    size_t filled = 0;
+    ssize_t r;
+    for (;;) {
+        wp_pattern_fill(buf, filled, sizeof buf);
+        errno = 0;
+        r = write(a->fd, buf, sizeof buf);
+        if (r <= 0)
+            break;
+        filled += (size_t)r;
+    }
+    pthread_mutex_lock(&a->lock);
+    a->err = r == 0 ? -1 : errno;
+    a->filled = filled;
+    a->finished = 1;
+    pthread_cond_signal(&a->done);
+    pthread_mutex_unlock(&a->lock);
+    return NULL;
+}
+
+/* POSIX: bytes a write() accepted are in the pipe, whatever becomes of the thread that wrote
+ * them. Windows cancels an exiting thread's pending I/O (Wine on every handle): winpipe's TLS
+ * callback makes the thread wait for its own write-behinds first (lib/init.c), so a build whose
+ * compiler or linker dropped the callback never gets the last bytes here (the watchdog ends the
+ * wait). The reader waits a little first, so that the thread is most likely exiting by then, and
+ * reads while it exits: that exit may be waiting for room. */
+static void writer_thread_exiting_right_after_filling_writes_loses_no_byte(void **state)
+{
+    pthread_t t;
+    struct filler_arg fa;
+    static unsigned char buf[1 << 17];
+    int p[2];
+    (void)state;
+    wp_pipe(p, 0);
+    wp_set_nonblock(p[1], 1);
+    memset(&fa, 0, sizeof fa);
+    fa.fd = p[1];
+    assert_int_equal(pthread_mutex_init(&fa.lock, NULL), 0);
+    assert_int_equal(pthread_cond_init(&fa.done, NULL), 0);
+    assert_int_equal(pthread_create(&t, NULL, filling_writer, &fa), 0);
+    pthread_mutex_lock(&fa.lock);
+    while (!fa.finished)
+        pthread_cond_wait(&fa.done, &fa.lock);
+    pthread_mutex_unlock(&fa.lock);
+    assert_int_equal(fa.err, EAGAIN);
+    assert_true(fa.filled > 0 && fa.filled <= sizeof buf);
+    wp_sleep_ms(200);
+    wp_read_exact(p[0], buf, fa.filled);
+    assert_int_equal(wp_pattern_check(buf, 0, fa.filled), fa.filled);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    /* Nothing more than was accepted, and the write end still open: EAGAIN, not EOF. */
+    wp_set_nonblock(p[0], 1);
+    assert_errno(read(p[0], buf, 1), EAGAIN);
+    wp_close(p[1]);
+    wp_set_nonblock(p[0], 0);
+    assert_rc(read(p[0], buf, 1), 0);
+    wp_close(p[0]);
+    pthread_cond_destroy(&fa.done);
+    pthread_mutex_destroy(&fa.lock);
+}
+
 /* ---- O_NONBLOCK toggling at run time ----------------------------------------------------------- */
 
 static void clearing_o_nonblock_makes_read_wait_for_a_late_writer(void **state)
@@ -736,6 +813,7 @@ int main(void)
         WP_TEST(blocking_writer_thread_transfers_1_mib_exactly_to_reader),
         WP_TEST(writer_closing_right_after_filling_write_loses_no_byte),
         WP_TEST(writer_closing_right_after_nonblocking_writes_loses_no_byte_to_reader_thread),
+        WP_TEST(writer_thread_exiting_right_after_filling_writes_loses_no_byte),
         WP_TEST(clearing_o_nonblock_makes_read_wait_for_a_late_writer),
         WP_TEST(clearing_o_nonblock_makes_write_to_full_pipe_wait_for_a_late_reader),
         /* last: the slowest test (1024 writes of 64 bytes) and stdio, which goes through the CRT */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "helper.h"
+#include "spawn_util.h"
 
 #ifdef _WIN32
 #include <io.h>
@@ -170,11 +171,11 @@ static void pipe2_rejects_other_flags_with_einval_and_opens_nothing(void **state
         O_CREAT | O_NONBLOCK | O_CLOEXEC,
         0x12345678 & ~(O_NONBLOCK | O_CLOEXEC),
     };
-    long before_count;
+    struct wp_handles *before;
     int before_free;
     size_t i;
     (void)state;
-    before_count = wp_open_count();
+    before = wp_handles_take();
     before_free = wp_lowest_free_fd(0);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int p[2] = { -1, -1 };
@@ -184,7 +185,7 @@ static void pipe2_rejects_other_flags_with_einval_and_opens_nothing(void **state
                      errno, strerror(errno));
     }
     assert_int_equal(wp_lowest_free_fd(0), before_free);
-    assert_int_equal(wp_open_count(), before_count);
+    wp_assert_no_leak(before);
 }
 
 /* gnulib's spawn-pipe passes O_BINARY (with O_CLOEXEC) on mingw: pipe2 takes it, and the pipe is
@@ -235,7 +236,7 @@ static void pipe2_with_null_array_fails_with_efault(void **state)
 static void creating_and_closing_1000_pipes_leaks_no_fd_or_handle(void **state)
 {
     const int flag_sets[] = { 0, O_NONBLOCK, O_CLOEXEC, O_NONBLOCK | O_CLOEXEC };
-    long before_count;
+    struct wp_handles *before;
     int before_free, i, p[2];
     (void)state;
     /* Warm-up: lets an implementation allocate its one-time state before the baseline. */
@@ -243,7 +244,7 @@ static void creating_and_closing_1000_pipes_leaks_no_fd_or_handle(void **state)
     assert_rc(write(p[1], "w", 1), 1);
     wp_close_pipe(p);
 
-    before_count = wp_open_count();
+    before = wp_handles_take();
     before_free = wp_lowest_free_fd(0);
     for (i = 0; i < 1000; i++) {
         char c = 0;
@@ -256,7 +257,7 @@ static void creating_and_closing_1000_pipes_leaks_no_fd_or_handle(void **state)
         wp_close_pipe(p);
     }
     assert_int_equal(wp_lowest_free_fd(0), before_free);
-    assert_int_equal(wp_open_count(), before_count);
+    wp_assert_no_leak(before);
 }
 
 /* ---- the fd limit ---------------------------------------------------------------------------- */
@@ -660,8 +661,148 @@ static void win_named_pipe_fallback_survives_squatted_names(void **state)
 #endif
 }
 
-int main(void)
+/* ---- the leak check of every test (helper.c) ------------------------------------------------ */
+
+#ifdef _WIN32
+/* One pipe end is two handles: its open file description's and the fd's duplicate of it
+ * (lib/pipe.c), each a pipe handle. */
+#define HANDLES_PER_PIPE_END 2
+#define LEAKED_PIPE_END "leak: 2 fd(s)/handle(s) open after the test that were not before: handle 0x"
+#else
+#define HANDLES_PER_PIPE_END 1
+#define LEAKED_PIPE_END "leak: 1 fd(s)/handle(s) open after the test that were not before: fd "
+#endif
+
+/* A pipe with its write end closed and its read end left open: one fd leaked. */
+static int leak_one_pipe_end(void)
 {
+    int p[2];
+    wp_pipe(p, 0);
+    wp_close(p[1]);
+    return p[0];
+}
+
+static void leak_check_names_one_leaked_pipe_end(void **state)
+{
+    struct wp_handles *before = wp_handles_take();
+    char desc[512];
+    int fd;
+    (void)state;
+    fd = leak_one_pipe_end();
+    assert_int_equal(wp_leaks_since(before, 100, desc, sizeof desc), HANDLES_PER_PIPE_END);
+#ifdef _WIN32
+    assert_non_null(strstr(desc, ": File (pipe);"));
+#else
+    assert_non_null(strstr(desc, ": pipe:["));
+#endif
+    wp_close(fd);
+    assert_int_equal(wp_leaks_since(before, WP_LEAK_SETTLE_MS, desc, sizeof desc), 0);
+    wp_handles_free(before);
+}
+
+static void leak_check_names_one_leaked_handle(void **state)
+{
+    struct wp_handles *before = wp_handles_take();
+    char desc[512];
+    (void)state;
+#ifdef _WIN32
+    HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+    assert_non_null(ev);
+    assert_int_equal(wp_leaks_since(before, 100, desc, sizeof desc), 1);
+    assert_non_null(strstr(desc, ": Event (manual-reset, unset);"));
+    assert_true(CloseHandle(ev));
+#else
+    int fd = open("/dev/null", O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(wp_leaks_since(before, 100, desc, sizeof desc), 1);
+    assert_non_null(strstr(desc, ": /dev/null;"));
+    wp_close(fd);
+#endif
+    assert_int_equal(wp_leaks_since(before, WP_LEAK_SETTLE_MS, desc, sizeof desc), 0);
+    wp_handles_free(before);
+}
+
+/* The cases `test_pipe --leak-demo` runs (leak_check_fails_a_test_that_leaks_one_fd). */
+static void demo_leaks_one_pipe_end(void **state)
+{
+    (void)state;
+    (void)leak_one_pipe_end();
+}
+
+static void demo_known_leak_still_leaking(void **state)
+{
+    (void)state;
+    (void)leak_one_pipe_end();
+}
+
+static void demo_known_leak_gone(void **state)
+{
+    (void)state;
+    wp_close(leak_one_pipe_end());
+}
+
+static int leak_demo(void)
+{
+    const struct CMUnitTest tests[] = {
+        WP_TEST(demo_leaks_one_pipe_end),
+        WP_TEST_KNOWN_LEAK(demo_known_leak_still_leaking, "a deliberate leak"),
+        WP_TEST_KNOWN_LEAK(demo_known_leak_gone, "a deliberate leak"),
+    };
+    wp_set_leak_settle_ms(100); /* these leaks are meant: no need to wait for them to go */
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* This program's own path, to run it again with --leak-demo. */
+static const char *self_path(void)
+{
+    static char path[4096];
+#ifdef _WIN32
+    GetModuleFileNameA(NULL, path, sizeof path);
+#else
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    path[n > 0 ? n : 0] = 0;
+#endif
+    return path;
+}
+
+/* WP_TEST's own check, end to end: a child running three cases under it fails the one that
+ * leaks an fd, passes the known leak, and fails the known leak that is gone. */
+static void leak_check_fails_a_test_that_leaks_one_fd(void **state)
+{
+    char *argv[] = { (char *)self_path(), "--leak-demo", NULL }, *out;
+    posix_spawn_file_actions_t fa;
+    int p[2], status;
+    pid_t pid;
+    (void)state;
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 2), 0);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    out = su_read_all(p[0], NULL);
+    wp_close(p[0]);
+    status = su_reap(pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+        fail_msg("--leak-demo: status 0x%x, expected exit 2; output:\n%s", status, out);
+    assert_non_null(strstr(out, LEAKED_PIPE_END));
+#ifdef _WIN32
+    assert_non_null(strstr(out, ": File (pipe);"));
+#else
+    assert_non_null(strstr(out, ": pipe:["));
+#endif
+    assert_non_null(strstr(out, "[  FAILED  ] demo_leaks_one_pipe_end"));
+    assert_non_null(strstr(out, "[       OK ] demo_known_leak_still_leaking"));
+    assert_non_null(strstr(out, "known leak gone (a deliberate leak): remove WP_TEST_KNOWN_LEAK"));
+    assert_non_null(strstr(out, "[  FAILED  ] demo_known_leak_gone"));
+    free(out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--leak-demo") == 0)
+        return leak_demo();
     const struct CMUnitTest tests[] = {
         WP_TEST(pipe_returns_two_distinct_nonnegative_fds),
         WP_TEST(pipe2_returns_two_distinct_nonnegative_fds_for_each_valid_flag_set),
@@ -679,6 +820,9 @@ int main(void)
         WP_TEST(pipe2_with_null_array_fails_with_efault),
         WP_TEST(creating_and_closing_1000_pipes_leaks_no_fd_or_handle),
         WP_TEST_FD_LIMIT(pipe_with_the_fd_table_full_is_emfile),
+        WP_TEST(leak_check_names_one_leaked_pipe_end),
+        WP_TEST(leak_check_names_one_leaked_handle),
+        WP_TEST(leak_check_fails_a_test_that_leaks_one_fd),
         WP_TEST(read_returns_remaining_data_then_0_after_writer_closed),
         WP_TEST(write_fails_with_epipe_after_reader_closed),
         WP_TEST(write_with_unread_data_fails_with_epipe_after_reader_closed),

@@ -62,6 +62,7 @@ struct poller {
     nfds_t n;
     int timeout;
     int rc, err, done;
+    int entered; /* set (atomically) just before the call */
     double elapsed_ms;
     pthread_mutex_t mu;
     pthread_t th;
@@ -73,6 +74,7 @@ static void *poller_main(void *arg)
     double t0 = wp_now_ms();
     int rc, e;
     errno = 0;
+    __atomic_store_n(&p->entered, 1, __ATOMIC_RELEASE);
     rc = poll(p->fds, p->n, p->timeout);
     e = errno;
     pthread_mutex_lock(&p->mu);
@@ -1065,7 +1067,7 @@ static void poll_minus1_over_many_read_ends_wakes_for_the_one_written_later(void
 {
     static struct pollfd p[MANY];
     struct act w;
-    double el;
+    double t0, el;
     int k, j;
     (void)state;
     if (!many_open()) {
@@ -1082,9 +1084,11 @@ static void poll_minus1_over_many_read_ends_wakes_for_the_one_written_later(void
         j = rand() % MANY;
     while (j == k);
     w.byte = 'j';
+    t0 = wp_now_ms(); /* before the writer starts: a late poll thread cannot shorten el */
     act_start(&w, ACT_WRITE, many_p[j][1], 200);
     many_read_ends(p);
-    assert_poll(run_poll(p, MANY, -1, &el), 1, p, MANY);
+    assert_poll(run_poll(p, MANY, -1, NULL), 1, p, MANY);
+    el = wp_now_ms() - t0;
     act_join(&w);
     assert_only(p, MANY, j, POLLIN);
     if (el < 150.0)
@@ -1195,18 +1199,29 @@ static void closing_one_polled_fd_does_not_stop_poll_minus1_waking_for_another(v
 {
     struct pollfd p[2];
     struct poller *t;
-    int a[2], b[2], rc;
+    int a[2], b[2], rc, entered;
     (void)state;
-    wp_pipe(a, 0);
-    wp_pipe(b, 0);
-    p[0].fd = a[0]; p[0].events = POLLIN;
-    p[1].fd = b[0]; p[1].events = POLLIN;
-    t = poller_start(p, 2, -1);
-    wp_sleep_ms(100);
-    wp_close(a[0]);
-    wp_sleep_ms(100);
-    wp_write_byte(b[1], 'b');
-    rc = poller_end(t, p, NULL);
+    /* The close must come while poll() sleeps. A loaded machine can start the poll thread only
+     * after it (the poll then rightly reports POLLNVAL at once): such a round is done again. */
+    for (int round = 0;; round++) {
+        wp_pipe(a, 0);
+        wp_pipe(b, 0);
+        p[0].fd = a[0]; p[0].events = POLLIN;
+        p[1].fd = b[0]; p[1].events = POLLIN;
+        t = poller_start(p, 2, -1);
+        wp_sleep_ms(100);
+        entered = __atomic_load_n(&t->entered, __ATOMIC_ACQUIRE);
+        wp_close(a[0]);
+        wp_sleep_ms(100);
+        wp_write_byte(b[1], 'b');
+        rc = poller_end(t, p, NULL);
+        if (entered)
+            break;
+        if (round == 20)
+            fail_msg("the poll thread never started within 100 ms in 20 rounds");
+        wp_close(a[1]);
+        wp_close_pipe(b);
+    }
     assert_int_equal(p[1].revents, POLLIN);
     /* Linux: POLLNVAL for the closed one once the call re-checks it (rc 2); 0 is accepted. */
     if (p[0].revents != 0 && p[0].revents != POLLNVAL)
@@ -1390,15 +1405,17 @@ static void socket_poll_minus1_wakes_when_peer_sends_later(void **state)
 {
     struct pollfd p;
     struct act w;
-    double el;
+    double t0, el;
     int s[2];
     (void)state;
     sk_tcp_pair(s);
     w.byte = 'l';
+    t0 = wp_now_ms(); /* before the writer starts: a late poll thread cannot shorten el */
     act_start(&w, ACT_WRITE, s[1], 200);
     p.fd = s[0];
     p.events = POLLIN;
-    assert_poll(run_poll(&p, 1, -1, &el), 1, &p, 1);
+    assert_poll(run_poll(&p, 1, -1, NULL), 1, &p, 1);
+    el = wp_now_ms() - t0;
     act_join(&w);
     assert_int_equal(p.revents, POLLIN);
     if (el < 150.0)
@@ -1506,7 +1523,7 @@ static void win_synchronous_createpipe_ends_report_pollin_and_pollhup(void **sta
     HANDLE r, w;
     struct pollfd p;
     struct act wr;
-    double el;
+    double t0, el;
     int rfd, wfd;
     (void)state;
     assert_true(CreatePipe(&r, &w, NULL, 0));
@@ -1520,10 +1537,12 @@ static void win_synchronous_createpipe_ends_report_pollin_and_pollhup(void **sta
     assert_int_equal(wp_read_byte(rfd), 'a');
     assert_revents(rfd, POLLIN, 0);
     wr.byte = 'b';
+    t0 = wp_now_ms(); /* before the writer starts: a late poll thread cannot shorten el */
     act_start(&wr, ACT_WRITE, wfd, 200);
     p.fd = rfd;
     p.events = POLLIN;
-    assert_poll(run_poll(&p, 1, -1, &el), 1, &p, 1);
+    assert_poll(run_poll(&p, 1, -1, NULL), 1, &p, 1);
+    el = wp_now_ms() - t0;
     act_join(&wr);
     assert_int_equal(p.revents, POLLIN);
     if (el < 150.0)

@@ -53,8 +53,7 @@ static int restore_default(void **state)
     return wp_teardown(state);
 }
 
-#define SIG_TEST(f) cmocka_unit_test_prestate_setup_teardown(f, reset_state, restore_default, \
-                                                             (void *)#f)
+#define SIG_TEST(f) WP_TEST_FIXTURES(f, reset_state, restore_default)
 
 /* ---- SIG_IGN ------------------------------------------------------------------------------- */
 

@@ -236,11 +236,11 @@ static void trace_0_writes_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(calls_are_traced_with_result_and_errno_kept),
-        cmocka_unit_test(spawn_waitpid_and_kill_are_traced),
-        cmocka_unit_test(trace_1_writes_to_standard_error),
-        cmocka_unit_test(trace_1_after_close_of_fd_2_writes_into_no_reused_handle),
-        cmocka_unit_test(trace_0_writes_nothing),
+        WP_TEST(calls_are_traced_with_result_and_errno_kept),
+        WP_TEST(spawn_waitpid_and_kill_are_traced),
+        WP_TEST(trace_1_writes_to_standard_error),
+        WP_TEST(trace_1_after_close_of_fd_2_writes_into_no_reused_handle),
+        WP_TEST(trace_0_writes_nothing),
     };
 #ifdef _WIN32
     char env[MAX_PATH + 32], dir[MAX_PATH];

@@ -22,11 +22,12 @@ server=$(dirname "$WINE")/wineserver
 [ -x "$server" ] || server=wineserver
 
 [ $# -gt 0 ] || set -- throughput pingpong scale idle spawn
+lib=$(ls "$top"/lib/*.c "$top"/lib/*/*.c 2>/dev/null) # the library's sources, every room
 mkdir -p "$out"
 
 build() {
     echo "bench: building $1.exe"
-    "$cc" -O2 -Wall -Wextra -I"$top/include" "$top/bench/$1.c" "$top"/lib/*.c \
+    "$cc" -O2 -Wall -Wextra -I"$top/include" -I"$top/lib" "$top/bench/$1.c" $lib \
         -lntdll -lws2_32 -ladvapi32 -static -pthread -o "$out/$1.exe"
 }
 
@@ -37,7 +38,7 @@ for p in "$@"; do
     spawn)
         build spawn
         echo "bench: building child.exe (tests/child.c), the spawned program"
-        "$cc" -O2 -I"$top/include" "$top/tests/child.c" "$top"/lib/*.c \
+        "$cc" -O2 -I"$top/include" -I"$top/lib" "$top/tests/child.c" $lib \
             -lntdll -lws2_32 -ladvapi32 -static -pthread -o "$out/child.exe"
         ;;
     pingpong|scale)

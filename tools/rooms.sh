@@ -3,6 +3,10 @@
 # check of the house's one rule: every file calls only files of its own room or of a room below
 # it, and no files call each other in a loop.
 #
+# A second rule is checked the same way: every global a file defines is named for that file
+# (wp_fdtab_get in fdtab.c, wp_opipe_* in opipe.c) or is public (winpipe_*); aliases.c alone
+# defines the POSIX names.
+#
 #   tools/rooms.sh [BUILD_DIR]    (default: the current directory; a mingw build that has made
 #                                  lib/libwinpipe.la)
 # Environment: NM (default: x86_64-w64-mingw32-nm, else nm).
@@ -47,7 +51,7 @@ for o in $objs; do
     file=${file%.o}.c
     [ "$room" = top ] && file=${file#top/}
     # "D file symbol" for each global it defines, "U file symbol" for each it takes.
-    "$nm" -g --defined-only "$o" | awk -v f="$file" 'NF >= 3 { print "D", f, $3 }'
+    "$nm" -g --defined-only "$o" | awk -v f="$file" 'NF >= 3 { print "D", f, $3, $2 }'
     "$nm" -u "$o" | awk -v f="$file" '{ print "U", f, $NF }'
 done | awk '
 function rank(f,   r) {
@@ -59,7 +63,15 @@ function rank(f,   r) {
     if (r == "io") return 5
     return 6
 }
-$1 == "D" { def[$3] = $2; files[$2] = 1; next }
+function prefix_ok(f, s,   b) {
+    b = f; sub(/.*\//, "", b); sub(/\.c$/, "", b)
+    return b == "aliases" || s ~ /^winpipe_/ || s == "wp_" b || index(s, "wp_" b "_") == 1
+}
+$1 == "D" {
+    def[$3] = $2; files[$2] = 1
+    if ($4 ~ /^[TDBR]$/ && $3 !~ /^\./ && !prefix_ok($2, $3)) misnamed[++nm] = $2 ": " $3
+    next
+}
 $1 == "U" { use[++nu] = $2 " " $3; files[$2] = 1 }
 END {
     for (i = 1; i <= nu; i++) {
@@ -100,9 +112,15 @@ END {
             if (j != i && reach[names[i], names[j]] && reach[names[j], names[i]]) printf " %s", names[j]
         printf "\n"
     }
+    for (i = 1; i <= nm; i++) {
+        printf "NOT NAMED FOR ITS FILE %s\n", misnamed[i]
+        bad++
+    }
     if (bad) {
-        printf "rooms: %d problem(s): a file calls only its room or those below, in no loop\n", bad
+        printf "rooms: %d problem(s): a file calls only its room or those below, in no loop,\n" \
+               "       and names its globals for itself\n", bad
         exit 1
     }
-    printf "rooms: ok (%d files, %d arrows, no arrow up a room, no loop)\n", n, ne
+    printf "rooms: ok (%d files, %d arrows, no arrow up a room, no loop, globals named for their files)\n", \
+           n, ne
 }'

@@ -5,7 +5,9 @@
 set -eu
 
 DEPS=${WINPIPE_DEPS:-/var/cache/winpipe-deps}
-PKGS="mingw-w64 wine64 autoconf automake libtool pkg-config libcmocka-dev make cmake dpkg-dev"
+# clang and lld: the clang build (tools/test.sh's _build/win-clang), clang targeting mingw-w64
+# with mingw-w64's headers and libraries, as MSYS2's CLANG64 builds.
+PKGS="mingw-w64 wine64 autoconf automake libtool pkg-config libcmocka-dev make cmake dpkg-dev clang lld"
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -24,8 +26,14 @@ fi
 # $DEPS/mingw64 for msvcrt and $DEPS/mingw64-ucrt for UCRT (configure --with-crt=ucrt; the
 # compiler is pointed at UCRT by the specs file tools/ucrt-specs.sh writes). Built with mingw's
 # C99 printf (__USE_MINGW_ANSI_STDIO), so that its messages print %zu and %lld right on either
-# CRT, and its header says so (gnu_printf), so that gcc checks test formats against it.
-# The marker names this recipe: change it when the recipe changes, and cmocka is rebuilt.
+# CRT, and its header says so, so that the compiler checks test formats against it: gnu_printf
+# for gcc, printf for clang (which has no gnu_printf and checks C99 formats as printf). clang
+# links the gcc-built UCRT library as it is (configure checks that cmocka links).
+# The marker names this recipe: change it when the recipe changes, and cmocka is rebuilt. A
+# build also leaves the markers of older recipes that it fulfils, so that an older checkout
+# sharing this directory does not build it again: OLD_MARKERS.
+MARKER=.winpipe-cmocka-ansi-stdio-clang
+OLD_MARKERS=.winpipe-cmocka-ansi-stdio
 here=$(cd "$(dirname "$0")" && pwd)
 src=
 
@@ -47,7 +55,21 @@ SRC
     (cd "$src" && apt-get source -qq --download-only cmocka >/dev/null 2>&1 \
         && dpkg-source -x --skip-patches ./cmocka_*.dsc cmocka >/dev/null 2>&1 \
         || dpkg-source -x ./cmocka_*.dsc cmocka >/dev/null)
-    sed -i 's/__format__ (__printf__,/__format__ (__gnu_printf__,/' "$src/cmocka/include/cmocka.h"
+    h=$src/cmocka/include/cmocka.h
+    sed -i 's/__format__ (__printf__,/__format__ (WINPIPE_CMOCKA_PRINTF,/' "$h"
+    grep -q 'WINPIPE_CMOCKA_PRINTF,' "$h" || { echo "setup: cmocka.h has no printf format attribute" >&2; exit 1; }
+    { cat <<'HDR'
+/* winpipe's tools/setup.sh: this cmocka prints with mingw's C99 printf, which gcc checks as
+ * gnu_printf; clang has no gnu_printf and checks C99 formats as printf. */
+#ifndef WINPIPE_CMOCKA_PRINTF
+#ifdef __clang__
+#define WINPIPE_CMOCKA_PRINTF __printf__
+#else
+#define WINPIPE_CMOCKA_PRINTF __gnu_printf__
+#endif
+#endif
+HDR
+      cat "$h"; } >"$h.new" && mv "$h.new" "$h"
     cat > "$src/mingw.cmake" <<TC
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc)
@@ -60,7 +82,7 @@ TC
 build_cmocka() {
     dir=$1
     crt=$2
-    marker="$DEPS/$dir/.winpipe-cmocka-ansi-stdio"
+    marker="$DEPS/$dir/$MARKER"
     if [ -f "$marker" ] && [ -f "$DEPS/$dir/lib/libcmocka-static.a" ]; then
         return 0
     fi
@@ -81,6 +103,7 @@ build_cmocka() {
     DESTDIR="$src/stage-$crt" cmake --install "$src/build-$crt" >/dev/null
     rm -f "$src/stage-$crt$DEPS/$dir"/.winpipe-cmocka-*
     touch "$src/stage-$crt$marker"
+    for m in $OLD_MARKERS; do touch "$src/stage-$crt$DEPS/$dir/$m"; done
     mkdir -p "$DEPS"
     rm -rf "$DEPS/$dir.old"
     [ ! -d "$DEPS/$dir" ] || mv "$DEPS/$dir" "$DEPS/$dir.old"

@@ -1,8 +1,9 @@
 #!/bin/sh
-# winpipe's test command: sets up the machine, then builds and runs every test three times:
+# winpipe's test command: sets up the machine, then builds and runs every test four times:
 # natively (_build/native, against the system's POSIX functions) and cross-compiled for
-# mingw-w64 once per C runtime (_build/win for msvcrt, _build/win-ucrt for UCRT; under Wine).
-# It always runs all three, then closes with one line:
+# mingw-w64 once per C runtime with gcc (_build/win for msvcrt, _build/win-ucrt for UCRT) and
+# once with clang and lld for UCRT, as MSYS2's CLANG64 builds (_build/win-clang); the last
+# three under Wine. It always runs all four, then closes with one line:
 #   winpipe: N passed, N failed, N skipped
 # counted from cmocka's per-case lines in every test log; a test program that crashed, timed
 # out or exited non-zero without a FAILED line counts as one failed, a build that failed as one.
@@ -111,12 +112,25 @@ build native
 build win --build="$(build-aux/config.guess)" --host=x86_64-w64-mingw32
 build win-ucrt --build="$(build-aux/config.guess)" --host=x86_64-w64-mingw32 --with-crt=ucrt
 
+# clang for mingw-w64: Debian's clang does not find mingw's libgcc, whose directory is named
+# like 12-win32 rather than a version, so a clang config file names it. Options in a config
+# file that a step does not use draw no warning, as -L in CC would on every compile.
+clang_cfg=$top/_build/x86_64-w64-mingw32-clang.cfg
+if libgcc=$(x86_64-w64-mingw32-gcc -print-libgcc-file-name 2>/dev/null) && [ -f "$libgcc" ]; then
+    printf '%s\n' --target=x86_64-w64-mingw32 -fuse-ld=lld "-L$(dirname "$libgcc")" >"$clang_cfg"
+    build win-clang --build="$(build-aux/config.guess)" --host=x86_64-w64-mingw32 \
+        --with-crt=ucrt CC="clang --config $clang_cfg"
+else
+    fail_step "win-clang: no libgcc from x86_64-w64-mingw32-gcc (run tools/setup.sh)"
+fi
+
 count _build/native
 count _build/win
 count _build/win-ucrt
+count _build/win-clang
 
 # No wineserver of this run may linger (make check stops it unless a test failed).
-for dir in _build/win _build/win-ucrt; do
+for dir in _build/win _build/win-ucrt _build/win-clang; do
     if [ -f $dir/Makefile ]; then
         make -C $dir --no-print-directory -s wine-kill >/dev/null 2>&1
     fi

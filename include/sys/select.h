@@ -4,6 +4,13 @@
  * This header includes <winsock2.h> first and then gives the names their POSIX meaning: fd_set is
  * a bitmap of FD_SETSIZE (1024) fds, FD_* work on fd numbers, and select() takes any fd — a socket
  * joins in once it is an fd (_open_osfhandle). On a POSIX host it is the system header. */
+
+/* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
+ * no warning from it (#include_next is an extension); winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #ifndef _WIN32
 #include_next <sys/select.h>
 #elif !defined(WINPIPE_SYS_SELECT_H)

@@ -1,6 +1,13 @@
 /* <sys/wait.h> wrapper: waitpid() and wait() from winpipe, with status words encoded as Linux
  * encodes them (exit code & 0xff in bits 8-15, a terminating signal in bits 0-6).
  * mingw-w64 has no <sys/wait.h>; on a POSIX host this is the system header and nothing else. */
+
+/* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
+ * no warning from it (#include_next is an extension); winpipe's own builds define
+ * WINPIPE_HEADER_WARNINGS to see them (compat-docs/headers.md). */
+#ifndef WINPIPE_HEADER_WARNINGS
+#pragma GCC system_header
+#endif
 #ifndef _WIN32
 #include_next <sys/wait.h>
 #elif !defined(WINPIPE_SYS_WAIT_H)

@@ -3,9 +3,8 @@
  * the CRT lacks. An entry remembers the CRT handle it was made for: if code closes the fd with
  * the CRT's own _close and the number is reused, the handle differs and the entry is dropped.
  *
- * Lock order: the table lock first, then any lock of a description (ofd/opipe.c). Every change
- * of what an fd number means (create, dup, close) holds the table lock across the CRT call and
- * the entry. */
+ * Every change of what an fd number means (create, dup, close) holds the table lock across the
+ * CRT call and the entry. Its place in the lock order: proc/spawn.c. */
 #include "winpipe-internal.h"
 
 struct wp_fdent {

@@ -4,8 +4,7 @@
  * nothing, so a non-blocking read never takes bytes it cannot return, and poll() waits on the same
  * probe. Non-blocking writes go through the end's write-behind (wb.c).
  *
- * Lock order: rd_lock, then probe_lock; wr_lock stands alone. fd/fdtab.c's table lock comes
- * before all of them. */
+ * Its locks' place in the lock order: proc/spawn.c. */
 #include "winpipe-internal.h"
 #include <assert.h>
 

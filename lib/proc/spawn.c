@@ -10,7 +10,16 @@
 /* The window around CreateProcessW: a spawn's fresh duplicates are inheritable only inside it.
  * Held shared by a spawn whose handles go through PROC_THREAD_ATTRIBUTE_HANDLE_LIST, exclusive
  * by one that must fall back to inheriting every inheritable handle, so that no other spawn's
- * duplicates are inheritable meanwhile. Taken before the fd table lock. */
+ * duplicates are inheritable meanwhile.
+ *
+ * winpipe's lock order, from this lock, the outermost, inwards; a thread holding one takes only
+ * locks further down the list:
+ *   1. this window lock (spawn.c)
+ *   2. the fd table's lock (fd/fdtab.c)
+ *   3. an overlapped end's rd_lock, then its probe_lock (ofd/opipe.c); poll's port join takes
+ *      opipe.c's join lock just before a probe_lock
+ *   4. an overlapped end's wr_lock, then the write-behind list's lock (ofd/wb.c)
+ *   5. the child table's lock (proc/wait.c), taken with none of the above held. */
 static SRWLOCK wp_spawn_lock = SRWLOCK_INIT;
 
 /* ---- the program ---- */
@@ -225,8 +234,8 @@ static int wp_spawn__hide_fds(HANDLE **hidden, int *n)
     for (int fd = 0; fd < WP_FD_MAX; fd++) {
         HANDLE h = wp_crt_handle(fd);
         DWORD info;
-        if (h == INVALID_HANDLE_VALUE || wp_win32_is_pseudo_handle(h) || !GetHandleInformation(h, &info)
-            || !(info & HANDLE_FLAG_INHERIT))
+        if (h == INVALID_HANDLE_VALUE || wp_win32_is_pseudo_handle(h)
+            || !GetHandleInformation(h, &info) || !(info & HANDLE_FLAG_INHERIT))
             continue; /* (0-2 may share one handle: hidden once, at the first) */
         if (*n == cap) {
             HANDLE *p = realloc(*hidden, (cap = cap ? cap * 2 : 16) * sizeof *p);

@@ -93,8 +93,11 @@ void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, DWORD pgid, int 
     c->h = process;
     c->pgid = pgid;
     c->own_group = own_group;
+    /* Not WT_EXECUTEINWAITTHREAD: the callback takes the table's lock, which a wait thread
+     * should not wait for; and under stress Wine 8 once crashed in its thread pool
+     * (tp_object_cancel) while such a wait was unregistered after it had fired. */
     if (!RegisterWaitForSingleObject(&c->wait, process, wp_wait__exited, c, INFINITE,
-                                     WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD))
+                                     WT_EXECUTEONLYONCE))
         c->wait = NULL;
     AcquireSRWLockExclusive(&wp_wait_lock);
     c->next = wp_children;

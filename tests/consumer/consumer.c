@@ -1,14 +1,21 @@
 /* A plain POSIX program, as a project that finds winpipe with configure would have it: no
- * Windows code. A non-blocking, close-on-exec pipe: flags, write, poll, read back. */
+ * Windows code. A non-blocking, close-on-exec pipe: flags, write, poll, read back. Built with
+ * -Wall -Wextra -Wpedantic -Werror (Makefile.am), and it includes every header winpipe
+ * installs, so that the build fails if one of them warns. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/select.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <winpipe.h>
 
 static int fail(const char *what)
 {
