@@ -298,7 +298,6 @@ struct wp_wait_target {
 };
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n);
 int wp_wait_is_child(DWORD pid);
-int wp_wait_has_group(DWORD pgid);
 int wp_wait_child_pgid(DWORD pid, DWORD *pgid); /* -ESRCH: no such child */
 
 /* ---- proc/pgroup.c: process groups as job objects ---- */
@@ -308,12 +307,13 @@ struct wp_pgroup_spawn {
     DWORD pgid;   /* the child's group; 0: a new one it leads */
     HANDLE job;   /* the group's job (the plan's own handle), or NULL */
     int assign;   /* the child is to be assigned to job before it runs (it is suspended) */
+    ULONG_PTR key; /* a new group's job's completion key */
 };
 DWORD wp_pgroup_self(void); /* this process's pgid */
 int wp_pgroup_plan(short aflags, pid_t pgroup, struct wp_pgroup_spawn *g);
 void wp_pgroup_place(struct wp_pgroup_spawn *g, HANDLE process, HANDLE thread, DWORD pid);
 void wp_pgroup_plan_free(struct wp_pgroup_spawn *g);
-void wp_pgroup_sweep(int (*in_use)(DWORD pgid));
+void wp_pgroup_reaped(DWORD pgid); /* the child table reaped a child started in group pgid */
 int wp_pgroup_members(DWORD pgid, const DWORD *skip, int nskip, struct wp_wait_target **out,
                       int *n); /* -ESRCH: a group this process does not know */
 int wp_pgroup_terminate(DWORD pgid, UINT code, int *had);

@@ -12,13 +12,24 @@
 
 struct wp_pgroup {
     DWORD pgid;
-    HANDLE job; /* NULL: the system gave none */
+    HANDLE job;    /* NULL: the system gave none */
+    ULONG_PTR key; /* the job's completion key: this entry's serial number */
+    int children;  /* our unreaped children started in it: a zombie is still a member */
     struct wp_pgroup *next;
 };
 
 static SRWLOCK wp_pgroup_lock = SRWLOCK_INIT;
 static struct wp_pgroup *wp_pgroups; /* newest first: a pgid reused since is found first */
-static int wp_pgroup_count, wp_pgroup_swept; /* entries now, and after the last sweep */
+static ULONG_PTR wp_pgroup_serial;
+
+/* Forgetting a group: POSIX's group ends with its last member. One completion port for every
+ * job this process makes, and one thread (per process, not per group) reading it, hear the
+ * system say a job's last process ended (JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO); the child table
+ * says when the last zombie started in the group is reaped. Either way the entry goes when both
+ * hold, with the job's handle: a runner that starts each job in a group of its own keeps no
+ * handle per job it ran. */
+static HANDLE wp_pgroup_port;
+static INIT_ONCE wp_pgroup_port_once = INIT_ONCE_STATIC_INIT;
 
 /* This process's own group. A process that no winpipe parent placed in a group leads its own,
  * as a shell's job does; that group gets its job when a child is first started in it, and the
@@ -40,9 +51,12 @@ static int wp_pgroup__no_jobs(void)
  * group), so a child may break away from the job when it asks to (CREATE_BREAKAWAY_FROM_JOB),
  * never without asking. Processes outlive the job's last handle, as a group outlives its
  * creator on Linux: no JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE. */
-static HANDLE wp_pgroup__new_job(void)
+static BOOL CALLBACK wp_pgroup__start_listener(PINIT_ONCE once, PVOID param, PVOID *ctx);
+
+static HANDLE wp_pgroup__new_job(ULONG_PTR key)
 {
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+    JOBOBJECT_ASSOCIATE_COMPLETION_PORT cp;
     HANDLE job;
     if (wp_pgroup__no_jobs() || !(job = CreateJobObjectW(NULL, NULL)))
         return NULL;
@@ -51,6 +65,12 @@ static HANDLE wp_pgroup__new_job(void)
     if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li)) {
         CloseHandle(job);
         return NULL;
+    }
+    /* Without the port, the group is forgotten only when its last child is reaped. */
+    if (InitOnceExecuteOnce(&wp_pgroup_port_once, wp_pgroup__start_listener, NULL, NULL)) {
+        cp.CompletionKey = (PVOID)key;
+        cp.CompletionPort = wp_pgroup_port;
+        SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &cp, sizeof cp);
     }
     return job;
 }
@@ -72,17 +92,17 @@ static struct wp_pgroup *wp_pgroup__find_locked(DWORD pgid)
     return g;
 }
 
-/* Takes job; NULL without memory (job is then still the caller's). */
-static struct wp_pgroup *wp_pgroup__add_locked(DWORD pgid, HANDLE job)
+/* Takes job (made with key); NULL without memory (job is then still the caller's). */
+static struct wp_pgroup *wp_pgroup__add_locked(DWORD pgid, HANDLE job, ULONG_PTR key)
 {
     struct wp_pgroup *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     g->pgid = pgid;
     g->job = job;
+    g->key = key;
     g->next = wp_pgroups;
     wp_pgroups = g;
-    wp_pgroup_count++;
     return g;
 }
 
@@ -101,7 +121,7 @@ static BOOL CALLBACK wp_pgroup__init(PINIT_ONCE once, PVOID param, PVOID *ctx)
     if (!job || !IsProcessInJob(GetCurrentProcess(), job, &in))
         return TRUE; /* no job, or the handle did not reach us */
     AcquireSRWLockExclusive(&wp_pgroup_lock);
-    if (in && (wp_pgroup_mine = wp_pgroup__add_locked(pgid, job)))
+    if (in && (wp_pgroup_mine = wp_pgroup__add_locked(pgid, job, 0)))
         wp_pgroup_member = 1;
     else
         CloseHandle(job); /* a job, but not ours: the parent could not assign us */
@@ -124,8 +144,9 @@ DWORD wp_pgroup_self(void)
 static HANDLE wp_pgroup__my_job_locked(void)
 {
     if (!wp_pgroup_mine) {
-        HANDLE job = wp_pgroup__new_job();
-        if (!(wp_pgroup_mine = wp_pgroup__add_locked(wp_pgroup_me, job))) {
+        ULONG_PTR key = ++wp_pgroup_serial;
+        HANDLE job = wp_pgroup__new_job(key);
+        if (!(wp_pgroup_mine = wp_pgroup__add_locked(wp_pgroup_me, job, key))) {
             if (job)
                 CloseHandle(job);
             return NULL;
@@ -161,7 +182,8 @@ int wp_pgroup_plan(short aflags, pid_t pgroup, struct wp_pgroup_spawn *g)
     wp_pgroup__ready();
     AcquireSRWLockExclusive(&wp_pgroup_lock);
     if (setsid || (setpg && pgroup == 0)) {
-        g->job = wp_pgroup__new_job();
+        g->key = ++wp_pgroup_serial;
+        g->job = wp_pgroup__new_job(g->key);
         g->assign = g->job != NULL;
         g->flags = wp_pgroup__leave_flags();
     } else if (setpg && (DWORD)pgroup != wp_pgroup_me) {
@@ -204,12 +226,13 @@ void wp_pgroup_place(struct wp_pgroup_spawn *g, HANDLE process, HANDLE thread, D
         AssignProcessToJobObject(g->job, process);
     if (g->flags & CREATE_SUSPENDED)
         ResumeThread(thread);
-    if (g->pgid == 0) {
-        AcquireSRWLockExclusive(&wp_pgroup_lock);
-        if (wp_pgroup__add_locked(pid, g->job))
-            g->job = NULL; /* the table's now */
-        ReleaseSRWLockExclusive(&wp_pgroup_lock);
-    }
+    AcquireSRWLockExclusive(&wp_pgroup_lock);
+    struct wp_pgroup *e = g->pgid ? wp_pgroup__find_locked(g->pgid) : NULL;
+    if (g->pgid == 0 && (e = wp_pgroup__add_locked(pid, g->job, g->key)))
+        g->job = NULL; /* the table's now */
+    if (e)
+        e->children++;
+    ReleaseSRWLockExclusive(&wp_pgroup_lock);
     wp_pgroup_plan_free(g);
 }
 
@@ -225,52 +248,75 @@ static DWORD wp_pgroup__active(HANDLE job)
     return a.ActiveProcesses;
 }
 
-/* Removes the entries of pgids[] that are still empty; lock held. */
-static void wp_pgroup__remove_empty_locked(const DWORD *pgids, int n)
+/* Unlinks entry *link if its group has ended: no process in its job, no unreaped child; the
+ * job's handle to close, else NULL. Never this process's own group, which lives with it. */
+static HANDLE wp_pgroup__forget_if_ended_locked(struct wp_pgroup **link)
 {
-    for (struct wp_pgroup **link = &wp_pgroups; *link;) {
-        struct wp_pgroup *g = *link;
-        int drop = 0;
-        for (int i = 0; i < n && !drop; i++)
-            drop = g->pgid == pgids[i] && g != wp_pgroup_mine && wp_pgroup__active(g->job) == 0;
-        if (!drop) {
-            link = &g->next;
-            continue;
-        }
-        *link = g->next;
-        if (g->job)
-            CloseHandle(g->job);
-        free(g);
-        wp_pgroup_count--;
-    }
+    struct wp_pgroup *g = *link;
+    HANDLE job = g->job;
+    if (g == wp_pgroup_mine || g->children > 0 || wp_pgroup__active(job) != 0)
+        return NULL;
+    *link = g->next;
+    free(g);
+    return job;
 }
 
-/* A group is gone once its job holds no process and no unreaped child was started in it
- * (in_use, the child table's answer, asked outside this file's lock). Now and then, as the
- * table grows: a runner that starts each job in a group of its own keeps no handle per job
- * it ran. */
-void wp_pgroup_sweep(int (*in_use)(DWORD pgid))
+/* Forgets the group whose entry match() picks, if it has ended; reaped: a child of it was. */
+static void wp_pgroup__forget(int by_key, ULONG_PTR id, int reaped)
 {
-    DWORD *empty;
-    int n = 0;
-    AcquireSRWLockShared(&wp_pgroup_lock);
-    int due = wp_pgroup_count >= wp_pgroup_swept + 16;
-    empty = due ? malloc(wp_pgroup_count * sizeof *empty) : NULL;
-    for (struct wp_pgroup *g = wp_pgroups; empty && g; g = g->next)
-        if (g != wp_pgroup_mine && wp_pgroup__active(g->job) == 0)
-            empty[n++] = g->pgid;
-    ReleaseSRWLockShared(&wp_pgroup_lock);
-    if (!empty)
-        return;
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (!in_use(empty[i]))
-            empty[k++] = empty[i];
+    HANDLE job = NULL;
     AcquireSRWLockExclusive(&wp_pgroup_lock);
-    wp_pgroup__remove_empty_locked(empty, k);
-    wp_pgroup_swept = wp_pgroup_count;
+    for (struct wp_pgroup **link = &wp_pgroups; *link; link = &(*link)->next) {
+        struct wp_pgroup *g = *link;
+        if (by_key ? !g->job || g->key != id : g->pgid != (DWORD)id)
+            continue;
+        if (reaped && g->children > 0)
+            g->children--;
+        job = wp_pgroup__forget_if_ended_locked(link);
+        break;
+    }
     ReleaseSRWLockExclusive(&wp_pgroup_lock);
-    free(empty);
+    if (job)
+        CloseHandle(job);
+}
+
+/* The listener: the port's messages for as long as the process lives. */
+static DWORD WINAPI wp_pgroup__listen(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        DWORD msg;
+        ULONG_PTR key;
+        OVERLAPPED *ov;
+        if (!GetQueuedCompletionStatus(wp_pgroup_port, &msg, &key, &ov, INFINITE))
+            continue;
+        if (msg != JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO)
+            continue;
+        wp_pgroup__forget(1, key, 0);
+    }
+    return 0;
+}
+
+static BOOL CALLBACK wp_pgroup__start_listener(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    HANDLE t;
+    (void)once; (void)param; (void)ctx;
+    if (!(wp_pgroup_port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1)))
+        return FALSE;
+    if (!(t = CreateThread(NULL, 64 * 1024, wp_pgroup__listen, NULL,
+                           STACK_SIZE_PARAM_IS_A_RESERVATION, NULL))) {
+        CloseHandle(wp_pgroup_port);
+        wp_pgroup_port = NULL;
+        return FALSE;
+    }
+    CloseHandle(t);
+    return TRUE;
+}
+
+/* The child table reaped a child started in group pgid. */
+void wp_pgroup_reaped(DWORD pgid)
+{
+    wp_pgroup__forget(0, pgid, 1);
 }
 
 /* ---- for kill() ---- */
@@ -438,8 +484,9 @@ int wp_pgroup_set_mine(DWORD pgid)
         if (pgid == me && !wp_pgroup_member && (job = wp_pgroup__my_job_locked()))
             wp_pgroup_member = AssignProcessToJobObject(job, GetCurrentProcess()) != 0;
     } else if (pgid == me) {
-        job = wp_pgroup__new_job();
-        if (!(e = wp_pgroup__add_locked(me, job))) {
+        ULONG_PTR key = ++wp_pgroup_serial;
+        job = wp_pgroup__new_job(key);
+        if (!(e = wp_pgroup__add_locked(me, job, key))) {
             if (job)
                 CloseHandle(job);
             r = -ENOMEM;

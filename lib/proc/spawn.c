@@ -351,8 +351,6 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
         *pid = (pid_t)pi.dwProcessId;
     wp_wait_add(child, pi.dwProcessId, pi.hProcess, pgid,
                 (cp.flags & CREATE_NEW_PROCESS_GROUP) != 0);
-    if (pgid == pi.dwProcessId)
-        wp_pgroup_sweep(wp_wait_has_group);
     return 0;
 }
 

@@ -142,6 +142,7 @@ static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
 {
     struct wp_child *c = *link;
     pid_t pid = c->pid;
+    DWORD pgid = c->pgid;
     *link = c->next;
     c->reaped = 1;
     if (!GetExitCodeProcess(c->h, code))
@@ -151,6 +152,7 @@ static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
     ReleaseSRWLockExclusive(&wp_wait_lock);
     if (last)
         wp_wait__destroy(c);
+    wp_pgroup_reaped(pgid);
     return pid;
 }
 
@@ -276,18 +278,7 @@ int wp_wait_is_child(DWORD pid)
     return found;
 }
 
-/* ---- for pgroup.c and pgid.c ---- */
-
-/* 1: an unreaped child of ours was started in group pgid. */
-int wp_wait_has_group(DWORD pgid)
-{
-    int found = 0;
-    AcquireSRWLockShared(&wp_wait_lock);
-    for (struct wp_child *c = wp_children; c && !found; c = c->next)
-        found = c->pgid == pgid;
-    ReleaseSRWLockShared(&wp_wait_lock);
-    return found;
-}
+/* ---- for pgid.c ---- */
 
 /* The group our unreaped child pid was started in; -ESRCH: no such child. */
 int wp_wait_child_pgid(DWORD pid, DWORD *pgid)
