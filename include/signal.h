@@ -96,6 +96,15 @@ static __inline int sigismember(const sigset_t *s, int sig)
     return (*s >> (sig - 1)) & 1;
 }
 #endif
+/* ---- wait.c: siginfo_t, as waitid fills it (si_code: Linux's values) ---- */
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+#define CLD_TRAPPED 4
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+typedef winpipe_siginfo_t siginfo_t;
+#define sigval winpipe_sigval
 #ifndef WINPIPE_BUILDING
 #undef kill
 #undef killpg

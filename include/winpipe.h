@@ -184,6 +184,39 @@ pid_t winpipe_getpgid(pid_t pid);
 int winpipe_setpgid(pid_t pid, pid_t pgid);
 int winpipe_killpg(pid_t pgrp, int sig);
 
+/* siginfo_t with POSIX's field names, for waitid (the signals work defines the same, first). */
+#ifndef WINPIPE_SA_SIGINFO
+union winpipe_sigval {
+    int sival_int;
+    void *sival_ptr;
+};
+
+typedef struct {
+    int si_signo;
+    int si_errno;
+    int si_code;     /* SI_USER (kill), SI_TKILL (raise), SI_KERNEL, CLD_EXITED, CLD_KILLED */
+    pid_t si_pid;    /* the sender, or the child that ended (SIGCHLD) */
+    unsigned int si_uid;
+    int si_status;   /* SIGCHLD: the exit status, or the signal that ended the child */
+    void *si_addr;
+    union winpipe_sigval si_value;
+} winpipe_siginfo_t;
+#endif
+
+/* Process fds (<sys/pidfd.h>) and waitid (<sys/wait.h>), with Linux's values. A pidfd is an fd
+ * that poll() and select() report readable once its process has ended. */
+#define WINPIPE_PIDFD_NONBLOCK O_NONBLOCK
+#define WINPIPE_P_ALL 0
+#define WINPIPE_P_PID 1
+#define WINPIPE_P_PGID 2
+#define WINPIPE_P_PIDFD 3
+#define WINPIPE_WSTOPPED 2
+#define WINPIPE_WEXITED 4
+#define WINPIPE_WNOWAIT 0x01000000
+int winpipe_pidfd_open(pid_t pid, unsigned int flags);
+int winpipe_pidfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags);
+int winpipe_waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options);
+
 #ifdef __cplusplus
 }
 #endif

@@ -253,3 +253,23 @@ int killpg(pid_t pgrp, int sig)
 {
     return winpipe_killpg(pgrp, sig);
 }
+
+/* ---- procfd.c, wait.c: process fds and waitid ---- */
+int pidfd_open(pid_t pid, unsigned int flags);
+int pidfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags);
+int waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options);
+
+int pidfd_open(pid_t pid, unsigned int flags)
+{
+    return winpipe_pidfd_open(pid, flags);
+}
+
+int pidfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags)
+{
+    return winpipe_pidfd_send_signal(pidfd, sig, info, flags);
+}
+
+int waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options)
+{
+    return winpipe_waitid(idtype, id, info, options);
+}

@@ -299,6 +299,7 @@ struct wp_wait_target {
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n);
 int wp_wait_is_child(DWORD pid);
 int wp_wait_child_pgid(DWORD pid, DWORD *pgid); /* -ESRCH: no such child */
+int wp_wait_child_for_pidfd(DWORD pid, HANDLE *h, struct wp_pidfd_reap **reap);
 
 /* ---- proc/pgroup.c: process groups as job objects ---- */
 /* Where a spawn puts its child: CreateProcessW's flags, its group, the group's job. */
@@ -319,6 +320,9 @@ int wp_pgroup_members(DWORD pgid, const DWORD *skip, int nskip, struct wp_wait_t
 int wp_pgroup_terminate(DWORD pgid, UINT code, int *had);
 int wp_pgroup_of(DWORD pid, DWORD *pgid);
 int wp_pgroup_set_mine(DWORD pgid);
+
+/* ---- proc/kill.c ---- */
+int wp_kill_process(HANDLE h, DWORD pid, int sig); /* a pidfd's process; -ESRCH once ended */
 
 /* ---- proc/signal.c ---- */
 void wp_signal_pipe(void);                  /* a write found no reader: SIGPIPE */

@@ -114,28 +114,15 @@ int wp_fdtab_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd)
     return fd;
 }
 
-/* NUL, opened once for the process (not inheritable): what an fd stands on when its description
- * holds no handle the C runtime could take (a process: _open_osfhandle refuses a handle whose
- * file type is unknown). The C runtime closes, dups and fdopen()s it like any device. */
-static HANDLE wp_fdtab_nul;
-static INIT_ONCE wp_fdtab_nul_once = INIT_ONCE_STATIC_INIT;
-
-static BOOL CALLBACK wp_fdtab__open_nul(PINIT_ONCE once, PVOID param, PVOID *ctx)
-{
-    (void)once; (void)param; (void)ctx;
-    wp_fdtab_nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE,
-                               FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
-    return wp_fdtab_nul != INVALID_HANDLE_VALUE;
-}
-
-/* A new fd for ofd, the lowest free number, with FD_CLOEXEC, over a fresh handle to NUL. */
+/* A new fd for ofd, the lowest free number, with FD_CLOEXEC, over a handle of NUL of its own:
+ * what an fd stands on when its description holds no handle the C runtime could take (a
+ * process: _open_osfhandle refuses a handle whose file type is unknown). The C runtime closes,
+ * dups and fdopen()s it like any device. */
 int wp_fdtab_install_on_nul(struct wp_ofd *ofd)
 {
-    HANDLE h;
-    if (!InitOnceExecuteOnce(&wp_fdtab_nul_once, wp_fdtab__open_nul, NULL, NULL))
-        return -ENFILE;
-    if (!DuplicateHandle(GetCurrentProcess(), wp_fdtab_nul, GetCurrentProcess(), &h, 0, FALSE,
-                         DUPLICATE_SAME_ACCESS))
+    HANDLE h = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                           NULL, OPEN_EXISTING, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE)
         return wp_last_error();
     wp_fdtab_lock();
     int fd = wp_fdtab_install_locked(h, _O_RDWR | _O_BINARY | _O_NOINHERIT, ofd);

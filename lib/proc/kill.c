@@ -201,6 +201,32 @@ static int wp_kill(pid_t pid, int sig)
     return r < 0 ? r : 0;
 }
 
+/* pidfd_send_signal: the process h, whose pid its pidfd keeps from reuse. Our unreaped child
+ * gets what kill() gives it (a zombie: nothing, and 0; its console group's Ctrl-Break for
+ * SIGINT); another process that has ended, or a child reaped since, is gone: ESRCH. */
+int wp_kill_process(HANDLE h, DWORD pid, int sig)
+{
+    struct wp_wait_target *t, one = { h, pid, 0, 0 };
+    int n, r;
+    if (sig < 0 || sig > 64 || sig == SIGSTOP || sig == SIGTSTP)
+        return -EINVAL;
+    if (pid == GetCurrentProcessId())
+        return wp_kill__self(sig);
+    if ((r = wp_wait_targets((pid_t)pid, &t, &n)) < 0)
+        return r;
+    if (n > 0) {
+        one.own_group = t[0].own_group;
+        one.zombie = t[0].zombie;
+    }
+    for (int i = 0; i < n; i++)
+        CloseHandle(t[i].h);
+    free(t);
+    if (n == 0 && WaitForSingleObject(h, 0) == WAIT_OBJECT_0)
+        return -ESRCH;
+    r = wp_kill__deliver(&one, sig);
+    return r < 0 ? r : 0;
+}
+
 int winpipe_kill(pid_t pid, int sig)
 {
     return (int)wp_trace_ret(wp_ret(wp_kill(pid, sig)), "kill(%d, %d)", (int)pid, sig);

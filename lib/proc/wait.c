@@ -16,6 +16,7 @@ struct wp_child {
     int exited;     /* set by the thread-pool wait */
     int reaped;     /* out of the table */
     int refs;       /* waitpid(pid) calls blocked on h; the table lock guards it */
+    struct wp_pidfd_reap *reap; /* its pidfds' "reaped" mark, once one was opened (NULL) */
     struct wp_child *next;
 };
 
@@ -111,6 +112,7 @@ static void wp_wait__destroy(struct wp_child *c)
     if (c->wait)
         UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
     CloseHandle(c->h);
+    wp_pidfd_reap_unref(c->reap);
     free(c);
 }
 
@@ -145,6 +147,8 @@ static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
     DWORD pgid = c->pgid;
     *link = c->next;
     c->reaped = 1;
+    if (c->reap)
+        wp_pidfd_reap_set(c->reap);
     if (!GetExitCodeProcess(c->h, code))
         *code = 0;
     int last = c->refs == 0;
@@ -171,12 +175,18 @@ static void wp_wait__block_on(struct wp_child *c)
     }
 }
 
-static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
+/* waitid's WNOWAIT: the child's exit code, and the child stays in the table. */
+static pid_t wp_wait__peek_unlock(struct wp_child *c, DWORD *code)
 {
-    if (options & ~(WINPIPE_WNOHANG | WINPIPE_WUNTRACED | WINPIPE_WCONTINUED))
-        return -EINVAL;
-    if (pid == INT_MIN)
-        return -ESRCH; /* Linux: -INT_MIN names no group */
+    pid_t pid = c->pid;
+    if (!GetExitCodeProcess(c->h, code))
+        *code = 0;
+    ReleaseSRWLockExclusive(&wp_wait_lock);
+    return pid;
+}
+
+static pid_t wp_wait__any(pid_t pid, int options, int nowait, DWORD *code)
+{
     AcquireSRWLockExclusive(&wp_wait_lock);
     for (;;) {
         struct wp_child **link, *any = NULL;
@@ -190,7 +200,8 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
                 any = *link;
                 unwatched |= !any->wait;
                 if (wp_wait__done(*link, poll))
-                    return wp_wait__reap_unlock(link, code);
+                    return nowait ? wp_wait__peek_unlock(*link, code)
+                                  : wp_wait__reap_unlock(link, code);
             }
             if (!any || !(options & WINPIPE_WNOHANG))
                 break;
@@ -204,6 +215,15 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
         else /* a child no thread-pool wait watches is asked again now and then */
             SleepConditionVariableSRW(&wp_wait_cv, &wp_wait_lock, unwatched ? 50 : INFINITE, 0);
     }
+}
+
+static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
+{
+    if (options & ~(WINPIPE_WNOHANG | WINPIPE_WUNTRACED | WINPIPE_WCONTINUED))
+        return -EINVAL;
+    if (pid == INT_MIN)
+        return -ESRCH; /* Linux: -INT_MIN names no group */
+    return wp_wait__any(pid, options, 0, code);
 }
 
 pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned int *exit_code)
@@ -233,6 +253,128 @@ pid_t winpipe_waitpid(pid_t pid, int *status, int options)
 pid_t winpipe_wait(int *status)
 {
     return winpipe_waitpid_exit_code(-1, status, 0, NULL);
+}
+
+/* ---- waitid ---- */
+
+/* The pid a pidfd stands for, for P_PIDFD: Linux's EBADF for an fd that is none. Its handle
+ * keeps the pid from being reused, so the pid names no other child. */
+static long long wp_wait__pidfd_pid(int fd)
+{
+    struct wp_ofd *ofd;
+    long long r = wp_fdtab_get(fd, &ofd);
+    if (r < 0)
+        return r;
+    r = wp_pidfd_is(ofd) ? (long long)wp_pidfd_pid(ofd) : -EBADF;
+    wp_ofd_unref(ofd);
+    return r;
+}
+
+/* The siginfo_t POSIX says waitid fills: SIGCHLD, CLD_EXITED with the exit status, or
+ * CLD_KILLED (CLD_DUMPED with a core) with the signal; all zero for WNOHANG and no child. */
+static void wp_wait__siginfo(winpipe_siginfo_t *info, pid_t pid, DWORD code)
+{
+    uint32_t st = wp_wait_status(code);
+    memset(info, 0, sizeof *info);
+    if (pid <= 0)
+        return;
+    info->si_signo = SIGCHLD;
+    info->si_pid = pid;
+    if (st & 0x7f) {
+        info->si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+        info->si_status = st & 0x7f;
+    } else {
+        info->si_code = CLD_EXITED;
+        info->si_status = (st >> 8) & 0xff;
+    }
+}
+
+/* Linux's checks, in its order: the options, then the id for its type. */
+static int wp_waitid(int idtype, unsigned int uid, winpipe_siginfo_t *info, int options)
+{
+    DWORD code = 0;
+    pid_t pid;
+    int id = (int)uid; /* id_t, read as Linux reads it: a 32-bit pid_t (mingw's is 64-bit) */
+    if (options & ~(WINPIPE_WNOHANG | WINPIPE_WEXITED | WINPIPE_WSTOPPED | WINPIPE_WCONTINUED
+                    | WINPIPE_WNOWAIT))
+        return -EINVAL;
+    if (!(options & (WINPIPE_WEXITED | WINPIPE_WSTOPPED | WINPIPE_WCONTINUED)))
+        return -EINVAL;
+    switch (idtype) {
+    case WINPIPE_P_ALL:
+        pid = -1;
+        break;
+    case WINPIPE_P_PID:
+        if (id <= 0)
+            return -EINVAL;
+        pid = id;
+        break;
+    case WINPIPE_P_PGID:
+        /* Linux: 0 is the caller's group */
+        if (id < 0)
+            return -EINVAL;
+        pid = id == 0 ? 0 : -id;
+        if (pid == -1)
+            return -ECHILD; /* group 1: no Windows process leads it */
+        break;
+    case WINPIPE_P_PIDFD: {
+        if (id < 0)
+            return -EINVAL;
+        long long p = wp_wait__pidfd_pid(id);
+        if (p < 0)
+            return (int)p;
+        pid = (pid_t)p;
+        break;
+    }
+    default:
+        return -EINVAL;
+    }
+    /* A Windows process never stops nor continues: WSTOPPED/WCONTINUED without WEXITED has
+     * nothing to report, ever. Linux would block for good (or answer 0 with WNOHANG); winpipe
+     * answers as WNOHANG does, ECHILD included, rather than hang (compat-docs/pidfd.md). */
+    if (!(options & WINPIPE_WEXITED))
+        pid = wp_wait__any(pid, WINPIPE_WNOHANG, 1, &code) < 0 ? -ECHILD : 0;
+    else
+        pid = wp_wait__any(pid, options & WINPIPE_WNOHANG, (options & WINPIPE_WNOWAIT) != 0,
+                           &code);
+    if (pid < 0)
+        return pid;
+    if (info)
+        wp_wait__siginfo(info, pid, code);
+    return 0;
+}
+
+int winpipe_waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options)
+{
+    return (int)wp_trace_ret(wp_ret(wp_waitid(idtype, id, info, options)),
+                             "waitid(%d, %u, 0x%llx, %#x)", idtype, id, WP_TRACE_PTR(info),
+                             options);
+}
+
+/* ---- for pidfd_open (procfd.c) ---- */
+
+/* A handle of our unreaped child pid (duplicated) and its pidfds' reaped mark (a reference);
+ * -ESRCH: no such child, -ENOMEM. */
+int wp_wait_child_for_pidfd(DWORD pid, HANDLE *h, struct wp_pidfd_reap **reap)
+{
+    int r = -ESRCH;
+    AcquireSRWLockExclusive(&wp_wait_lock);
+    for (struct wp_child *c = wp_children; c && r == -ESRCH; c = c->next) {
+        if (c->pid != pid)
+            continue;
+        if (!c->reap && !(c->reap = wp_pidfd_reap_new()))
+            r = -ENOMEM;
+        else if (!DuplicateHandle(GetCurrentProcess(), c->h, GetCurrentProcess(), h, 0, FALSE,
+                                  DUPLICATE_SAME_ACCESS))
+            r = wp_last_error();
+        else {
+            wp_pidfd_reap_ref(c->reap);
+            *reap = c->reap;
+            r = 0;
+        }
+    }
+    ReleaseSRWLockExclusive(&wp_wait_lock);
+    return r;
 }
 
 /* ---- for kill() ---- */
