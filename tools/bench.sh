@@ -34,7 +34,7 @@ build() {
 built=
 for p in "$@"; do
     case $p in
-    throughput|idle) build "$p" ;;
+    throughput|idle|pidfd) build "$p" ;;
     spawn)
         build spawn
         echo "bench: building child.exe (tests/child.c), the spawned program"
@@ -84,4 +84,4 @@ done
 
 echo
 echo "== summary (medians)"
-grep -E '^([a-z-]+: winpipe |scale: )' "$log" || true
+grep -E '^([a-z-]+: winpipe |scale: |pidfd-[a-z]+: )' "$log" || true
