@@ -61,7 +61,7 @@ int winpipe_pidfd_open(pid_t pid, unsigned int flags)
 
 /* Linux, in its order: EINVAL for flags (none is known to winpipe), EBADF for an fd that is no
  * pidfd; then kill()'s answers (kill.c: a zombie takes it, a reaped process is ESRCH). A
- * siginfo is EINVAL: winpipe delivers none (compat-docs/pidfd.md). */
+ * siginfo is EINVAL: winpipe delivers none (compat-docs/process-groups.md). */
 static int wp_procfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags)
 {
     struct wp_ofd *ofd;

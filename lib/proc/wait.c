@@ -331,7 +331,7 @@ static int wp_waitid(int idtype, unsigned int uid, winpipe_siginfo_t *info, int 
     }
     /* A Windows process never stops nor continues: WSTOPPED/WCONTINUED without WEXITED has
      * nothing to report, ever. Linux would block for good (or answer 0 with WNOHANG); winpipe
-     * answers as WNOHANG does, ECHILD included, rather than hang (compat-docs/pidfd.md). */
+     * answers as WNOHANG does, ECHILD included, rather than hang (compat-docs/process-groups.md). */
     if (!(options & WINPIPE_WEXITED))
         pid = wp_wait__any(pid, WINPIPE_WNOHANG, 1, &code) < 0 ? -ECHILD : 0;
     else
