@@ -229,6 +229,48 @@ static void pidfd_after_reap_names_no_other_process(void **state)
     wp_close(fd);
 }
 
+/* A process that is not our child (a grandchild, started by a program without winpipe):
+ * pidfd_open works, poll reports it once it ended, and waitid cannot reap it. (Natively its
+ * new parent reaps it, which adds POLLHUP at a moment of its choosing: only POLLIN is asserted.
+ * On Windows nobody reaps it: winpipe never adds POLLHUP for a process that is not its child.) */
+static void pidfd_of_a_process_that_is_not_a_child(void **state)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    char *argv[] = { (char *)su_plain(), "tree", "600000", NULL }, line[64] = "";
+    siginfo_t si;
+    long g;
+    int p[2];
+    size_t got = 0;
+    pid_t pid;
+    (void)state;
+    wp_pipe(p, O_CLOEXEC);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    assert_int_equal(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+    assert_int_equal(posix_spawnattr_init(&attr), 0);
+    assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP), 0);
+    assert_int_equal(posix_spawnattr_setpgroup(&attr, 0), 0);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, &attr, argv, environ), 0);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    wp_close(p[1]);
+    while (got < sizeof line - 1 && (got == 0 || line[got - 1] != '\n'))
+        assert_rc(read(p[0], line + got++, 1), 1);
+    assert_int_equal(sscanf(line, "G %ld", &g), 1);
+    int fd = pidfd_open((pid_t)g, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(poll_one(fd, 0), 0);
+    assert_errno(waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG), ECHILD);
+    assert_ok(kill(-pid, SIGKILL));
+    assert_true(poll_one(fd, -1) & POLLIN);
+    assert_killed(su_reap(pid), SIGKILL);
+    char *rest = su_read_all(p[0], NULL);
+    free(rest);
+    wp_close(p[0]);
+    assert_errno(waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG), ECHILD);
+    wp_close(fd);
+}
+
 /* ---- waitid ---- */
 
 static void waitid_errors_are_linuxs(void **state)
@@ -416,6 +458,7 @@ int main(void)
         WP_TEST(pidfd_send_signal_ends_the_process),
         WP_TEST(pidfd_send_signal_errors_are_linuxs),
         WP_TEST(pidfd_after_reap_names_no_other_process),
+        WP_TEST(pidfd_of_a_process_that_is_not_a_child),
         WP_TEST(waitid_errors_are_linuxs),
         WP_TEST(waitid_p_pid_wnowait_then_waitpid),
         WP_TEST(waitid_p_all_and_p_pgid),
