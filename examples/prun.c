@@ -5,7 +5,7 @@
  * Plain POSIX with no Windows code: built with mingw-w64 against winpipe's wrapper headers, the
  * same source runs on Windows (tools/demo.sh shows it under Wine).
  *
- *   prun [-j N] [-n] [-q] [COMMAND...]      (prun -h for the details) */
+ *   prun [-j N] [-n] [-q] [-t SECONDS] [COMMAND...]      (prun -h for the details) */
 #define _GNU_SOURCE /* pipe2() and environ on glibc */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* environ comes from <unistd.h> (POSIX.1-2024; glibc with _GNU_SOURCE), on mingw from
@@ -27,9 +28,11 @@
 #define DEFAULT_JOBS 4
 #define MAX_JOBS 1024
 #define CHUNK 65536      /* bytes read from a child, or fed to one, at a time */
+#define GRACE_S 2        /* -t: from SIGTERM to SIGKILL, for a job's group that outlives it */
+#define MAX_TIMEOUT 86400
 
 static const char usage_text[] =
-    "usage: prun [-j N] [-n] [-q] [COMMAND...]\n"
+    "usage: prun [-j N] [-n] [-q] [-t SECONDS] [COMMAND...]\n"
     "Runs each COMMAND (one argument each; with none, one per line of standard input), up to\n"
     "N at a time, and prints the lines they write, each whole and prefixed with its job's\n"
     "name: \"NAME| line\" on standard output for what the job wrote there, \"NAME! line\" on\n"
@@ -38,6 +41,8 @@ static const char usage_text[] =
     "  -j N  run up to N commands at once (default 4)\n"
     "  -n    the first word of each command is its job's name (default: PROGRAM#NUMBER)\n"
     "  -q    report only the jobs that failed\n"
+    "  -t SECONDS  a job still running after SECONDS is timed out: SIGTERM to it and every\n"
+    "        process it started (its process group), SIGKILL to what is left 2 s later\n"
     "A command is split into words as sh does -- 'single', \"double\" quotes and backslashes --\n"
     "but runs no shell and expands nothing; an unquoted # starts a comment. \"< FILE\" feeds FILE\n"
     "to the command's standard input; without it the command reads end of file at once.\n"
@@ -228,10 +233,14 @@ struct job {
     char *in_buf;
     size_t in_off, in_len;
     int in_failed;       /* the input file could not be read to its end */
+    time_t started;      /* -t: when it started; */
+    time_t term_at;      /* when it was timed out (SIGTERM to its group), or 0 */
+    int killed;          /* SIGKILL sent to its group after the grace */
 };
 
 struct runner {
     int max, named, quiet;
+    int timeout;         /* -t SECONDS, or 0 */
     struct job *job;     /* max slots */
     struct pollfd *pfd;  /* poll's set ... */
     struct watch { struct job *job; int what; } *watch; /* ... and what each entry is for */
@@ -537,6 +546,9 @@ static void job_start(struct runner *r, struct cmd *c)
         j->in_buf = in ? xrealloc(NULL, CHUNK) : NULL;
         j->in_off = j->in_len = 0;
         j->in_failed = 0;
+        j->started = time(NULL);
+        j->term_at = 0;
+        j->killed = 0;
         if (!in)
             input_end(j); /* an empty stdin: EOF at once */
         r->running++;
@@ -603,8 +615,8 @@ static void runner_reap(struct runner *r)
             }
 }
 
-/* A job ends once its child is reaped and both its streams are at EOF. After a stop the runner
- * waits no longer for EOF than its child lives: a process the child left behind may hold the
+/* A job ends once its child is reaped and both its streams are at EOF. After a stop (or -t's
+ * SIGKILL to the job's group) the runner waits no longer for EOF than its child lives: a process the child left behind may hold the
  * pipes open. What is already in them (up to a few reads, should that process keep writing) is
  * still printed. */
 static void runner_settle(struct runner *r)
@@ -613,7 +625,7 @@ static void runner_settle(struct runner *r)
         struct job *j = &r->job[i];
         if (!j->used || !j->reaped)
             continue;
-        for (int k = JOB_OUT; r->stop_sig && k <= JOB_ERR; k++) {
+        for (int k = JOB_OUT; (r->stop_sig || j->killed) && k <= JOB_ERR; k++) {
             for (int reads = 0; reads < 16 && stream_read(r, j, k) > 0; reads++)
                 ;
             stream_close(r, j, k);
@@ -621,6 +633,53 @@ static void runner_settle(struct runner *r)
         if (j->s[JOB_OUT].fd < 0 && j->s[JOB_ERR].fd < 0)
             job_finish(r, j);
     }
+}
+
+/* ---- -t: time-outs ---- */
+
+/* The job's next deadline: its time-out, or the end of its grace; 0 for none. A job stays under
+ * watch until it ends, its child reaped or not: what the child started in its group may hold
+ * the pipes, and ignore SIGTERM. */
+static time_t job_deadline(const struct runner *r, const struct job *j)
+{
+    if (!r->timeout || j->killed)
+        return 0;
+    return j->term_at ? j->term_at + GRACE_S : j->started + r->timeout;
+}
+
+/* Jobs past their deadline: SIGTERM to the job's group, then SIGKILL to what is left of it. */
+static void runner_timeouts(struct runner *r)
+{
+    time_t now = time(NULL);
+    for (int i = 0; i < r->max; i++) {
+        struct job *j = &r->job[i];
+        time_t d = j->used ? job_deadline(r, j) : 0;
+        if (!d || now < d)
+            continue;
+        if (!j->term_at) {
+            say("%s: timed out after %d s\n", j->name, r->timeout);
+            j->term_at = now;
+            (void)kill(-j->pid, SIGTERM);
+        } else {
+            j->killed = 1;
+            (void)kill(-j->pid, SIGKILL);
+        }
+    }
+}
+
+/* poll's time-out in ms: until the nearest deadline, or `upto` (-1: none). */
+static int runner_next_deadline(const struct runner *r, int upto)
+{
+    time_t now = time(NULL);
+    for (int i = 0; i < r->max; i++) {
+        time_t d = r->job[i].used ? job_deadline(r, &r->job[i]) : 0;
+        if (!d)
+            continue;
+        long ms = d > now ? (long)(d - now) * 1000 : 0;
+        if (upto < 0 || ms < upto)
+            upto = (int)ms;
+    }
+    return upto;
 }
 
 /* ---- signals: the self-pipe ---- */
@@ -786,11 +845,13 @@ static void watch_fd(struct runner *r, int *n, int fd, short events, struct job 
     (*n)++;
 }
 
-/* poll's set. A job whose output has ended and whose child still runs needs no time-out:
- * SIGCHLD's byte on the self-pipe wakes poll when the child ends. */
-static int runner_watch(struct runner *r)
+/* poll's set, and *timeout: the next -t deadline, or -1. A job whose output has ended and
+ * whose child still runs needs no time-out: SIGCHLD's byte on the self-pipe wakes poll when the
+ * child ends. */
+static int runner_watch(struct runner *r, int *timeout)
 {
     int n = 0;
+    *timeout = -1;
     watch_fd(r, &n, r->sig_fd, POLLIN, NULL, W_SIG);
     if (source_wants_stdin(r))
         watch_fd(r, &n, 0, POLLIN, NULL, W_STDIN);
@@ -805,6 +866,7 @@ static int runner_watch(struct runner *r)
         if (j->in_fd >= 0)
             watch_fd(r, &n, j->in_fd, POLLOUT, j, W_IN);
     }
+    *timeout = runner_next_deadline(r, *timeout);
     return n;
 }
 
@@ -826,16 +888,17 @@ static void runner_dispatch(struct runner *r, int n)
 /* One round: start what may start, wait for something to happen, handle it. 0 when done. */
 static int runner_step(struct runner *r)
 {
-    int n;
+    int timeout, n;
     runner_start_jobs(r);
     if (r->running == 0 && !source_has_more(r))
         return 0;
-    n = runner_watch(r);
-    if (poll(r->pfd, (nfds_t)n, -1) < 0 && errno != EINTR) {
+    n = runner_watch(r, &timeout);
+    if (poll(r->pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
         say("prun: poll: %s\n", strerror(errno));
         exit(2);
     }
     runner_dispatch(r, n);
+    runner_timeouts(r);
     runner_reap(r);
     runner_settle(r);
     return 1;
@@ -868,13 +931,14 @@ static int usage_error(const char *fmt, const char *what)
     return -1;
 }
 
-static int parse_jobs(struct runner *r, const char *s)
+/* -j N, -t SECONDS: a whole number from 1 to max into *out; bad is the usage message. */
+static int parse_number(const char *s, long max, int *out, const char *bad)
 {
     char *end;
     long n = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || n < 1 || n > MAX_JOBS)
-        return usage_error("-j wants a number of jobs from 1 to 1024, not '%s'", s);
-    r->max = (int)n;
+    if (*s == '\0' || *end != '\0' || n < 1 || n > max)
+        return usage_error(bad, s);
+    *out = (int)n;
     return 0;
 }
 
@@ -897,11 +961,15 @@ static int parse_options(struct runner *r, int argc, char **argv)
             } else if (*o == 'h') {
                 (void)write_all(1, usage_text, sizeof usage_text - 1);
                 return 0;
-            } else if (*o == 'j') {
+            } else if (*o == 'j' || *o == 't') {
                 const char *v = o[1] ? o + 1 : argv[++i];
                 if (!v)
-                    return usage_error("-j wants a number%s", "");
-                if (parse_jobs(r, v) != 0)
+                    return usage_error(*o == 'j' ? "-j wants a number%s"
+                                                 : "-t wants a number of seconds%s", "");
+                if (*o == 'j' ? parse_number(v, MAX_JOBS, &r->max,
+                                             "-j wants a number of jobs from 1 to 1024, not '%s'")
+                              : parse_number(v, MAX_TIMEOUT, &r->timeout,
+                                             "-t wants a number of seconds from 1 to 86400, not '%s'"))
                     return -1;
                 break;
             } else {

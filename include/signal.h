@@ -173,6 +173,7 @@ typedef winpipe_siginfo_t siginfo_t;
 
 #ifndef WINPIPE_BUILDING
 #undef kill
+#undef killpg
 #undef sigaction
 #undef sigprocmask
 #undef pthread_sigmask
@@ -180,6 +181,7 @@ typedef winpipe_siginfo_t siginfo_t;
 #undef sigsuspend
 #undef psignal
 #define kill winpipe_kill
+#define killpg winpipe_killpg
 /* Both struct sigaction and sigaction() become winpipe_sigaction. */
 #define sigaction winpipe_sigaction
 #define sigprocmask winpipe_sigprocmask

@@ -1,5 +1,6 @@
-/* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family and
- * alarm() under the POSIX names. On a POSIX host it is the system header and nothing else. */
+/* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family,
+ * alarm() and the process-group calls under the POSIX names. On a POSIX host it is the system
+ * header and nothing else. */
 
 /* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
  * no warning from it (#include_next is an extension); winpipe's own builds define
@@ -25,6 +26,12 @@
 #undef getdtablesize
 #undef alarm
 #define alarm winpipe_alarm
+#undef getpgrp
+#undef getpgid
+#undef setpgid
+#define getpgrp winpipe_getpgrp
+#define getpgid winpipe_getpgid
+#define setpgid winpipe_setpgid
 #define sysconf winpipe_sysconf
 #define getdtablesize winpipe_getdtablesize
 #define pipe winpipe_pipe

@@ -223,6 +223,26 @@ pid_t winpipe_wait(int *status);
 pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned int *exit_code);
 int winpipe_kill(pid_t pid, int sig);
 
+/* Process groups (<unistd.h>, killpg in <signal.h>): each group is a Windows job object. */
+pid_t winpipe_getpgrp(void);
+pid_t winpipe_getpgid(pid_t pid);
+int winpipe_setpgid(pid_t pid, pid_t pgid);
+int winpipe_killpg(pid_t pgrp, int sig);
+
+/* Process fds (<sys/pidfd.h>) and waitid (<sys/wait.h>), with Linux's values. A pidfd is an fd
+ * that poll() and select() report readable once its process has ended. */
+#define WINPIPE_PIDFD_NONBLOCK O_NONBLOCK
+#define WINPIPE_P_ALL 0
+#define WINPIPE_P_PID 1
+#define WINPIPE_P_PGID 2
+#define WINPIPE_P_PIDFD 3
+#define WINPIPE_WSTOPPED 2
+#define WINPIPE_WEXITED 4
+#define WINPIPE_WNOWAIT 0x01000000
+int winpipe_pidfd_open(pid_t pid, unsigned int flags);
+int winpipe_pidfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags);
+int winpipe_waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options);
+
 #ifdef __cplusplus
 }
 #endif

@@ -289,3 +289,49 @@ int kill(pid_t pid, int sig)
 {
     return winpipe_kill(pid, sig);
 }
+
+/* ---- pgroup.c, pgid.c, kill.c: process groups ---- */
+pid_t getpgrp(void);
+pid_t getpgid(pid_t pid);
+int setpgid(pid_t pid, pid_t pgid);
+int killpg(pid_t pgrp, int sig);
+
+pid_t getpgrp(void)
+{
+    return winpipe_getpgrp();
+}
+
+pid_t getpgid(pid_t pid)
+{
+    return winpipe_getpgid(pid);
+}
+
+int setpgid(pid_t pid, pid_t pgid)
+{
+    return winpipe_setpgid(pid, pgid);
+}
+
+int killpg(pid_t pgrp, int sig)
+{
+    return winpipe_killpg(pgrp, sig);
+}
+
+/* ---- procfd.c, wait.c: process fds and waitid ---- */
+int pidfd_open(pid_t pid, unsigned int flags);
+int pidfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags);
+int waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options);
+
+int pidfd_open(pid_t pid, unsigned int flags)
+{
+    return winpipe_pidfd_open(pid, flags);
+}
+
+int pidfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags)
+{
+    return winpipe_pidfd_send_signal(pidfd, sig, info, flags);
+}
+
+int waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options)
+{
+    return winpipe_waitid(idtype, id, info, options);
+}

@@ -104,10 +104,16 @@ int wp_nt_process_env(HANDLE process, wchar_t **out, size_t *len); /* another's 
 /* ---- base/inherit.c: what a winpipe parent gives a child beyond the C runtime's fds ---- */
 #define WP_INHERIT_NONBLOCK 0x01 /* the fd's description has O_NONBLOCK */
 size_t wp_inherit_size(int nfds);
+struct wp_inherit_proc {
+    unsigned long long sigmask, sigign; /* the child's signal mask and ignored signals */
+    DWORD pgid;                         /* its process group; 0: a new one it leads */
+    HANDLE job;                         /* the group's job, inherited by the child; or NULL */
+};
 void wp_inherit_write(BYTE *dst, int nfds, const unsigned char *flags,
-                      unsigned long long sigmask, unsigned long long sigign);
+                      const struct wp_inherit_proc *p);
 int wp_inherit_fd_flags(int fd, HANDLE h); /* the parent's flags for fd, once; 0: none */
 int wp_inherit_signals(unsigned long long *mask, unsigned long long *ignored); /* 0: none given */
+int wp_inherit_group(DWORD *pgid, HANDLE *job); /* 1: the parent placed us in a group */
 
 /* ---- base/intr.c: what a signal needs of a thread: its mask, its own pending set, and how to
  * wake it while it sleeps in a call a signal may interrupt ---- */
@@ -180,6 +186,7 @@ struct wp_wake {
 /* What a kind of description does; every kind's file defines one (wp_opipe_kind, …). */
 struct wp_kind {
     const char *name;
+    /* NULL: the kind reads (writes) nothing, and read (write) gives EINVAL */
     ssize_t (*read)(struct wp_ofd *ofd, int fd, void *buf, size_t n);        /* n > 0 */
     ssize_t (*write)(struct wp_ofd *ofd, int fd, const void *buf, size_t n); /* n > 0, buf */
     /* revents now; 0 when not ready, with w->handle (or a port packet) armed to say when. */
@@ -239,6 +246,17 @@ int wp_wb_discarded(struct wp_wb *wb);
 void wp_wb_close(struct wp_wb *wb, void (*done)(void *), void *arg);
 void wp_wb_flush(DWORD tid);
 
+/* ---- ofd/pidfd.c: a process fd ---- */
+struct wp_pidfd_reap; /* the child table's "reaped" mark of a child, shared with its pidfds */
+struct wp_pidfd_reap *wp_pidfd_reap_new(void);
+void wp_pidfd_reap_ref(struct wp_pidfd_reap *r);
+void wp_pidfd_reap_unref(struct wp_pidfd_reap *r); /* NULL: nothing */
+void wp_pidfd_reap_set(struct wp_pidfd_reap *r);
+struct wp_ofd *wp_pidfd_new(HANDLE h, DWORD pid, struct wp_pidfd_reap *reap, int nonblock);
+int wp_pidfd_is(struct wp_ofd *ofd);
+DWORD wp_pidfd_pid(struct wp_ofd *ofd);
+HANDLE wp_pidfd_handle(struct wp_ofd *ofd);
+
 /* ---- ofd/spipe.c, socket.c, console.c, crtfile.c: the kinds the C runtime's handle serves ---- */
 extern const struct wp_kind wp_spipe_kind;
 extern const struct wp_kind wp_socket_kind;
@@ -261,6 +279,7 @@ int wp_fdtab_get_locked(int fd, struct wp_ofd **out);
 void wp_fdtab_bind_locked(int fd, HANDLE h, struct wp_ofd *ofd); /* the table takes a reference */
 void wp_fdtab_unbind_locked(int fd);
 int wp_fdtab_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd);
+int wp_fdtab_install_on_nul(struct wp_ofd *ofd); /* an fd (FD_CLOEXEC) for a handle-less kind */
 
 /* ---- fd/pipe.c ---- */
 void wp_pipe_give_to_child_locked(int src_fd, const int *parent_fds, int n);
@@ -300,7 +319,8 @@ struct wp_spawn_fds {
     unsigned long long sig_mask, sig_ign; /* in: the child's signal mask and ignored signals */
     void *priv;         /* spawn_fds.c's own */
 };
-int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa);
+int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa,
+                      DWORD pgid, HANDLE job);
 void wp_spawn_fds_started(struct wp_spawn_fds *c); /* the child has its copies: close ours */
 void wp_spawn_fds_free(struct wp_spawn_fds *c);
 
@@ -308,7 +328,8 @@ void wp_spawn_fds_free(struct wp_spawn_fds *c);
 struct wp_child;
 struct wp_child *wp_wait_new(void);        /* a record, made before the child starts; or NULL */
 void wp_wait_discard(struct wp_child *c);  /* one wp_wait_add will not take */
-void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group); /* takes both */
+/* takes pid's process handle; pgid: its process group; own_group: it leads a console group */
+void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, DWORD pgid, int own_group);
 uint32_t wp_wait_status(DWORD exit_code);  /* Linux's wait status */
 /* One child kill() may signal: a handle of its own, and what kill needs to know. */
 struct wp_wait_target {
@@ -319,6 +340,31 @@ struct wp_wait_target {
 };
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n);
 int wp_wait_is_child(DWORD pid);
+int wp_wait_child_pgid(DWORD pid, DWORD *pgid); /* -ESRCH: no such child */
+int wp_wait_child_for_pidfd(DWORD pid, HANDLE *h, struct wp_pidfd_reap **reap);
+
+/* ---- proc/pgroup.c: process groups as job objects ---- */
+/* Where a spawn puts its child: CreateProcessW's flags, its group, the group's job. */
+struct wp_pgroup_spawn {
+    DWORD flags;  /* CREATE_SUSPENDED, CREATE_NEW_PROCESS_GROUP, CREATE_BREAKAWAY_FROM_JOB */
+    DWORD pgid;   /* the child's group; 0: a new one it leads */
+    HANDLE job;   /* the group's job (the plan's own handle), or NULL */
+    int assign;   /* the child is to be assigned to job before it runs (it is suspended) */
+    ULONG_PTR key; /* a new group's job's completion key */
+};
+DWORD wp_pgroup_self(void); /* this process's pgid */
+int wp_pgroup_plan(short aflags, pid_t pgroup, struct wp_pgroup_spawn *g);
+void wp_pgroup_place(struct wp_pgroup_spawn *g, HANDLE process, HANDLE thread, DWORD pid);
+void wp_pgroup_plan_free(struct wp_pgroup_spawn *g);
+void wp_pgroup_reaped(DWORD pgid); /* the child table reaped a child started in group pgid */
+int wp_pgroup_members(DWORD pgid, const DWORD *skip, int nskip, struct wp_wait_target **out,
+                      int *n); /* -ESRCH: a group this process does not know */
+int wp_pgroup_terminate(DWORD pgid, UINT code, int *had);
+int wp_pgroup_of(DWORD pid, DWORD *pgid);
+int wp_pgroup_set_mine(DWORD pgid);
+
+/* ---- proc/kill.c ---- */
+int wp_kill_process(HANDLE h, DWORD pid, int sig); /* a pidfd's process; -ESRCH once ended */
 
 /* ---- proc/signal.c: dispositions, masks, the process's pending set, delivery ---- */
 /* One signal as it travels: a record of the signal channel (sigthread.c), siginfo_t's source. */

@@ -52,6 +52,16 @@
  *   child sigstate OUTFD       the signals it starts with: "mask: N N ...\nign: N N ...\n" on OUTFD
  *                              (the blocked ones, then those whose action is SIG_IGN, 1-64)
  *   child alarm SECS           alarm(SECS), then sleeps 60 s and exits 5 (SIGALRM should end it)
+ *   child pgrp [setpgid]       "PID PGRP\n" on fd 1: getpid() and getpgrp(); with setpgid, then
+ *                              setpgid(0, 0) and getpgrp() again: "PID PGRP RESULT PGRP2\n"
+ *   child tree PLAIN 0|N|J     runs "PLAIN tree 600000" (tests/plain.c, a program without
+ *                              winpipe that starts a grandchild holding the same stdout) with
+ *                              its stdout on a pipe: 0 in this process's own group, N and J in
+ *                              a new group (J: Windows, first putting this process into a job
+ *                              that forbids breaking away); reads its "G PID" line, catches
+ *                              SIGTERM, sends it with kill(0, SIGTERM) (0) or kill(-pid,
+ *                              SIGTERM) (N, J), reads the pipe to EOF, reaps the child and
+ *                              writes "WTERMSIG HANDLED\n" (0 if it exited) on fd 1
  *   child closed-stderr PATH   calls winpipe's close(-1), closes fd 2 (its handle goes too),
  *                              opens PATH until a handle gets the old standard error's value
  *                              (Windows; exit 6 if none does), writes "data" to it, calls
@@ -79,11 +89,11 @@
 #include <windows.h>
 #include <winternl.h>
 #else
-#include <spawn.h>
-#include <sys/wait.h>
 #include <time.h>
 extern char **environ;
 #endif
+#include <spawn.h>
+#include <sys/wait.h>
 
 static int child_raw_write(int fd, const void *buf, size_t n)
 {
@@ -570,6 +580,80 @@ static int child_interrupt(char **argv)
 }
 #endif
 
+static int child_pgrp(int set)
+{
+    char line[96];
+    long pid = (long)getpid(), before = (long)getpgrp();
+    int n;
+    if (!set)
+        n = sprintf(line, "%ld %ld\n", pid, before);
+    else {
+        int r = setpgid(0, 0);
+        n = sprintf(line, "%ld %ld %d %ld\n", pid, before, r, (long)getpgrp());
+    }
+    child_put(1, line, (size_t)n);
+    return 0;
+}
+
+static volatile sig_atomic_t child_terms;
+
+static void child_on_term(int sig)
+{
+    (void)sig;
+    child_terms++;
+}
+
+#ifdef _WIN32
+/* A job as a CI system might put a process in: no breaking away from it. */
+static int child_enter_strict_job(void)
+{
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+    HANDLE job = CreateJobObjectW(NULL, NULL);
+    memset(&li, 0, sizeof li);
+    return job && SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li)
+           && AssignProcessToJobObject(job, GetCurrentProcess());
+}
+#endif
+
+static int child_tree(const char *plain, char how)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    char *argv[] = { (char *)plain, "tree", "600000", NULL }, buf[256];
+    int p[2], st = 0, n;
+    size_t got = 0;
+    ssize_t r;
+    pid_t pid;
+#ifdef _WIN32
+    if (how == 'J' && !child_enter_strict_job())
+        return 7;
+#endif
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return 3;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawnattr_init(&attr);
+    if (how != '0')
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    if (posix_spawn(&pid, plain, &fa, &attr, argv, environ) != 0)
+        return 3;
+    close(p[1]);
+    while (!memchr(buf, '\n', got) && (r = read(p[0], buf + got, sizeof buf - got)) > 0)
+        got += (size_t)r;
+    if (got < 3 || buf[0] != 'G')
+        return 4;
+    signal(SIGTERM, child_on_term);
+    if (kill(how == '0' ? 0 : -pid, SIGTERM) != 0)
+        return 5;
+    while (read(p[0], buf, sizeof buf) > 0)
+        ;
+    if (waitpid(pid, &st, 0) != pid)
+        return 6;
+    n = sprintf(buf, "%d %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0, (int)child_terms);
+    child_put(1, buf, (size_t)n);
+    return 0;
+}
+
 /* A handle value freed by closing fd 2 is soon reused: by the file here (opened without an fd,
  * so that fd 2 stays closed), which nothing traced to standard error may reach. */
 static int child_closed_stderr(const char *path)
@@ -687,6 +771,10 @@ int main(int argc, char **argv)
         child_sleep(60000);
         return 5;
     }
+    if (strcmp(cmd, "pgrp") == 0)
+        return child_pgrp(argc > 2);
+    if (strcmp(cmd, "tree") == 0 && argc > 3)
+        return child_tree(argv[2], argv[3][0]);
     if (strcmp(cmd, "closed-stderr") == 0 && argc > 2)
         return child_closed_stderr(argv[2]);
     if (strcmp(cmd, "lines") == 0 && argc > 3)

@@ -21,6 +21,31 @@ static inline const char *su_child(void)
     return wp_child_path();
 }
 
+/* WINPIPE_PLAIN, else tests/plain(.exe), the helper linked without winpipe: beside the child,
+ * or (Windows) one folder up from it, where libtool leaves a program linked with no libtool
+ * library while the others' real executables are in .libs. */
+static inline const char *su_plain(void)
+{
+    static char path[4096 + 32];
+    const char *env = getenv("WINPIPE_PLAIN"), *child = su_child();
+    char *slash;
+    if (env && *env)
+        return env;
+    if (path[0])
+        return path;
+    memcpy(path, child, strlen(child) + 1); /* su_child's is shorter than 4096 */
+#ifdef _WIN32
+    slash = strrchr(path, '\\');
+    strcpy(slash ? slash + 1 : path, "plain.exe");
+    if (GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES)
+        strcpy(slash ? slash + 1 : path, "..\\plain.exe");
+#else
+    slash = strrchr(path, '/');
+    strcpy(slash ? slash + 1 : path, "plain");
+#endif
+    return path;
+}
+
 /* The child's argv: the child's path, then args (NULL-terminated, at most 60). */
 static inline void su_argv(char **argv, char *const *args)
 {

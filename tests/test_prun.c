@@ -1,7 +1,8 @@
 /* test_prun: examples/prun, the parallel command runner, run as a user runs it: 50 jobs whose
  * output outgrows the pipes (every line whole, once, in order, under its job's name), exit
  * statuses and signals reported, programs that cannot start, input fed to jobs byte for byte,
- * commands read from stdin, usage errors, and Ctrl-C passed on to the running jobs.
+ * commands read from stdin, usage errors, Ctrl-C passed on to the running jobs, and -t's
+ * time-out ending a job's whole process group (SIGTERM, then SIGKILL after the grace).
  *
  * The runner is found at $WINPIPE_PRUN, else in the build tree ($WINPIPE_TEST_BUILDDIR, which
  * make check sets); its jobs are tests/child (see tests/spawn_util.h). */
@@ -621,6 +622,88 @@ static void ctrl_c_stops_the_running_jobs_and_starts_no_more(void **state)
     free(four);
 }
 
+/* ---- -t: time-outs ---- */
+
+static void assert_line_count(const struct text *t, int n)
+{
+    if (count_lines(t, NULL) != n)
+        fail_msg("expected %d lines, got %d:\n%s", n, count_lines(t, NULL), t->p ? t->p : "");
+}
+
+/* A command line running the helper without winpipe (tests/plain.c): "NAME 'PLAIN' REST". */
+static char *plain_cmd(const char *name, const char *rest)
+{
+    size_t n = strlen(name) + strlen(su_plain()) + strlen(rest) + 8;
+    char *cmd = malloc(n);
+    assert_null(strchr(su_plain(), '\''));
+    snprintf(cmd, n, "%s '%s' %s", name, su_plain(), rest);
+    return cmd;
+}
+
+/* The issue's case: a job (a program without winpipe) whose grandchild holds its output pipe
+ * runs past -t: SIGTERM reaches the job's whole process group, so both end, the runner sees EOF
+ * and exits. (No quick job beside it: on a loaded machine even a quick one may outlast 1 s.) */
+static void timeout_ends_the_jobs_whole_group(void **state)
+{
+    char *slow = plain_cmd("slow", "tree 600000");
+    char *args[] = { "-n", "-t", "1", slow, NULL };
+    char want[64];
+    long g;
+    struct proc p;
+    (void)state;
+    assert_exit(run_prun(&p, NULL, args), 1, &p);
+    assert_int_equal(sscanf(p.o.p ? p.o.p : "", "slow| G %ld\n", &g), 1);
+    assert_line_count(&p.o, 1);
+    assert_has_line(&p.e, "slow: timed out after 1 s");
+    snprintf(want, sizeof want, "slow: killed by signal %d (SIGTERM)", SIGTERM);
+    assert_has_line(&p.e, want);
+    assert_has_line(&p.e, "prun: 1 of 1 job failed");
+    assert_line_count(&p.e, 3);
+    proc_free(&p);
+    free(slow);
+}
+
+/* A job whose processes ignore SIGTERM (plain -i, and its grandchild) get SIGKILL after the
+ * grace. Natively the job ends by SIGKILL; on Windows no process can ignore winpipe's SIGTERM
+ * from outside (kill() of a program without winpipe is TerminateProcess), so it ends by that. */
+static void timeout_sigkills_a_group_that_ignores_sigterm(void **state)
+{
+    char *stubborn = plain_cmd("stubborn", "-i tree 600000");
+    char *args[] = { "-n", "-t", "1", stubborn, NULL };
+    char want[64];
+    struct proc p;
+    (void)state;
+    assert_exit(run_prun(&p, NULL, args), 1, &p);
+    assert_line_count(&p.o, 1);
+    assert_has_line(&p.e, "stubborn: timed out after 1 s");
+#ifdef _WIN32
+    snprintf(want, sizeof want, "stubborn: killed by signal %d (SIGTERM)", SIGTERM);
+#else
+    snprintf(want, sizeof want, "stubborn: killed by signal %d (SIGKILL)", SIGKILL);
+#endif
+    assert_has_line(&p.e, want);
+    assert_has_line(&p.e, "prun: 1 of 1 job failed");
+    assert_line_count(&p.e, 3);
+    proc_free(&p);
+    free(stubborn);
+}
+
+static void timeout_usage_errors(void **state)
+{
+    char *ok = child_cmd(NULL, "exit 0");
+    char *zero[] = { "-t", "0", ok, NULL }, *missing[] = { "-t", NULL };
+    struct proc p;
+    (void)state;
+    assert_exit(run_prun(&p, NULL, zero), 2, &p);
+    assert_string_equal(p.e.p, "prun: -t wants a number of seconds from 1 to 86400, not '0'\n"
+                               "(prun -h for help)\n");
+    proc_free(&p);
+    assert_exit(run_prun(&p, NULL, missing), 2, &p);
+    assert_string_equal(p.e.p, "prun: -t wants a number of seconds\n(prun -h for help)\n");
+    proc_free(&p);
+    free(ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -635,6 +718,9 @@ int main(void)
         WP_TEST(a_bad_line_on_stdin_fails_and_the_rest_run),
         WP_TEST(usage_errors_exit_2_before_anything_runs),
         WP_TEST(ctrl_c_stops_the_running_jobs_and_starts_no_more),
+        WP_TEST(timeout_ends_the_jobs_whole_group),
+        WP_TEST(timeout_sigkills_a_group_that_ignores_sigterm),
+        WP_TEST(timeout_usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Builds winpipe's benchmark programs (bench/*.c) from the sources with the mingw-w64 compiler,
 # runs them under Wine and prints every figure, then a summary of the machine-readable lines.
-#   usage: tools/bench.sh [PROGRAM...]     (default: throughput pingpong scale idle spawn signal)
-# PROGRAM is throughput, pingpong, scale (pingpong --scale), idle, spawn or signal. Extra arguments for
-# every program may be given in BENCH_ARGS (e.g. BENCH_ARGS="--rounds 3").
+#   usage: tools/bench.sh [PROGRAM...]
+#   (default: throughput pingpong scale idle spawn signal pidfd)
+# PROGRAM is throughput, pingpong, scale (pingpong --scale), idle, spawn, signal or pidfd. Extra
+# arguments for every program may be given in BENCH_ARGS (e.g. BENCH_ARGS="--rounds 3").
 # Environment: WINE (default /usr/lib/wine/wine64 or wine), WINEPREFIX (default
 # /tmp/wp-bench-$(id -u); created on first use, ~5 s), BENCH_OUT (build directory, default
 # /tmp/winpipe-bench-$(id -u)), CC (default x86_64-w64-mingw32-gcc).
@@ -21,7 +22,7 @@ export WINEPREFIX WINEDEBUG
 server=$(dirname "$WINE")/wineserver
 [ -x "$server" ] || server=wineserver
 
-[ $# -gt 0 ] || set -- throughput pingpong scale idle spawn signal
+[ $# -gt 0 ] || set -- throughput pingpong scale idle spawn signal pidfd
 lib=$(ls "$top"/lib/*.c "$top"/lib/*/*.c 2>/dev/null) # the library's sources, every room
 mkdir -p "$out"
 
@@ -34,7 +35,7 @@ build() {
 built=
 for p in "$@"; do
     case $p in
-    throughput|idle|signal) build "$p" ;;
+    throughput|idle|signal|pidfd) build "$p" ;;
     spawn)
         build spawn
         echo "bench: building child.exe (tests/child.c), the spawned program"
@@ -84,4 +85,4 @@ done
 
 echo
 echo "== summary (medians)"
-grep -E '^([a-z-]+: winpipe |scale: )' "$log" || true
+grep -E '^([a-z-]+: winpipe |scale: |pidfd-[a-z]+: )' "$log" || true

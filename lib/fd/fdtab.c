@@ -113,3 +113,21 @@ int wp_fdtab_install_locked(HANDLE h, int crt_flags, struct wp_ofd *ofd)
         wp_fdtab_bind_locked(fd, h, ofd);
     return fd;
 }
+
+/* A new fd for ofd, the lowest free number, with FD_CLOEXEC, over a handle of NUL of its own:
+ * what an fd stands on when its description holds no handle the C runtime could take (a
+ * process: _open_osfhandle refuses a handle whose file type is unknown). The C runtime closes,
+ * dups and fdopen()s it like any device. */
+int wp_fdtab_install_on_nul(struct wp_ofd *ofd)
+{
+    HANDLE h = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                           NULL, OPEN_EXISTING, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return wp_last_error();
+    wp_fdtab_lock();
+    int fd = wp_fdtab_install_locked(h, _O_RDWR | _O_BINARY | _O_NOINHERIT, ofd);
+    wp_fdtab_unlock();
+    if (fd < 0)
+        CloseHandle(h);
+    return fd;
+}

@@ -24,7 +24,9 @@ ssize_t wp_io_read(int fd, void *buf, size_t n)
     ssize_t r = wp_fdtab_get(fd, &ofd);
     if (r < 0)
         return r;
-    if (ofd->accmode == O_WRONLY)
+    if (!ofd->kind->read)
+        r = -EINVAL; /* a kind that reads nothing (a process fd): Linux's EINVAL, before all */
+    else if (ofd->accmode == O_WRONLY)
         r = -EBADF;
     else if (!wp_io__range_ok(buf, n))
         r = -EFAULT;
@@ -42,7 +44,9 @@ ssize_t wp_io_write(int fd, const void *buf, size_t n)
     ssize_t r = wp_fdtab_get(fd, &ofd);
     if (r < 0)
         return r;
-    if (ofd->accmode == O_RDONLY)
+    if (!ofd->kind->write)
+        r = -EINVAL;
+    else if (ofd->accmode == O_RDONLY)
         r = -EBADF;
     else if (!wp_io__range_ok(buf, n))
         r = -EFAULT;

@@ -1,6 +1,7 @@
 /* spawn.c: posix_spawn() and posix_spawnp(): the program and its command line (cmdline.c), the
- * child's fds (spawn_fds.c), and the window around CreateProcessW in which only the child's own
- * fresh handles are inheritable. The child goes into the child table (wait.c). */
+ * child's fds (spawn_fds.c), its process group (pgroup.c), and the window around CreateProcessW
+ * in which only the child's own fresh handles are inheritable. The child goes into the child
+ * table (wait.c). */
 #include "winpipe-internal.h"
 #include <signal.h>
 #include <stdio.h>
@@ -183,19 +184,23 @@ static BOOL wp_spawn__inherit(HANDLE *h, int n, BOOL on)
 
 /* CreateProcessW; 0 or the Win32 error. Wine's now and then fails with ERROR_INTERNAL_ERROR
  * (1359) on a busy machine (seen in about one run in fifteen of the spawn tests): the start
- * failed, not the program, so it is tried once more. */
+ * failed, not the program, so it is tried once more. A child leaving the caller's job for a
+ * group of its own is refused (ERROR_ACCESS_DENIED) if a job of the caller's forbids breaking
+ * away: it then starts inside the caller's jobs, where its own job nests (pgroup.c). */
 static DWORD wp_spawn__create_process(struct wp_cp *cp, BOOL inherit, DWORD flags,
                                       STARTUPINFOW *si, PROCESS_INFORMATION *pi)
 {
-    DWORD r = 0;
-    for (int tries = 0; tries < 2; tries++) {
+    int again = 1;
+    for (;;) {
         if (CreateProcessW(cp->app, cp->cmdline, NULL, NULL, inherit, flags, cp->env, cp->cwd,
                            si, pi))
             return 0;
-        if ((r = GetLastError()) != ERROR_INTERNAL_ERROR)
-            break;
+        DWORD r = GetLastError();
+        if (r == ERROR_ACCESS_DENIED && (flags & CREATE_BREAKAWAY_FROM_JOB))
+            flags &= ~CREATE_BREAKAWAY_FROM_JOB;
+        else if (r != ERROR_INTERNAL_ERROR || !again--)
+            return r;
     }
-    return r;
 }
 
 /* Inside the window (wp_spawn_lock held): the duplicates are inheritable for CreateProcessW
@@ -300,6 +305,7 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
 {
     struct wp_cp cp = { 0 };
     struct wp_child *child;
+    struct wp_pgroup_spawn group;
     PROCESS_INFORMATION pi = { 0 };
     int r;
     short aflags = attr ? attr->flags : 0;
@@ -308,17 +314,16 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
         return -EINVAL;
     if (aflags & (WINPIPE_POSIX_SPAWN_SETSCHEDPARAM | WINPIPE_POSIX_SPAWN_SETSCHEDULER))
         return -ENOSYS;
-    /* Windows can start a process group (its console group), not join one. */
-    if ((aflags & WINPIPE_POSIX_SPAWN_SETPGROUP) && attr->pgroup != 0)
-        return -EPERM;
-    cp.flags = CREATE_UNICODE_ENVIRONMENT;
-    if (aflags & (WINPIPE_POSIX_SPAWN_SETPGROUP | WINPIPE_POSIX_SPAWN_SETSID))
-        cp.flags |= CREATE_NEW_PROCESS_GROUP;
+    if ((r = wp_pgroup_plan(aflags, attr ? attr->pgroup : 0, &group)) < 0)
+        return r;
+    cp.flags = CREATE_UNICODE_ENVIRONMENT | group.flags;
     /* The child's record first: once the child runs, nothing may fail. */
-    if (!(child = wp_wait_new()))
+    if (!(child = wp_wait_new())) {
+        wp_pgroup_plan_free(&group);
         return -ENOMEM;
+    }
     wp_signal_spawn_state(attr, &cp.fds.sig_mask, &cp.fds.sig_ign);
-    r = wp_spawn_fds_make(&cp.fds, fa);
+    r = wp_spawn_fds_make(&cp.fds, fa, group.pgid, group.job);
     if (r == 0)
         r = wp_spawn__program(file, search, cp.fds.cwd, argv, &cp.app, &cp.cmdline);
     /* envp == environ: the parent's own environment, exactly (UTF-16, as Windows keeps it). */
@@ -337,12 +342,16 @@ static int wp_spawn(pid_t *pid, const char *file, const winpipe_posix_spawn_file
     wp_spawn__cp_free(&cp);
     if (r < 0) {
         wp_wait_discard(child);
+        wp_pgroup_plan_free(&group);
         return r;
     }
+    DWORD pgid = group.pgid ? group.pgid : pi.dwProcessId;
+    wp_pgroup_place(&group, pi.hProcess, pi.hThread, pi.dwProcessId);
     CloseHandle(pi.hThread);
     if (pid)
         *pid = (pid_t)pi.dwProcessId;
-    wp_wait_add(child, pi.dwProcessId, pi.hProcess, (cp.flags & CREATE_NEW_PROCESS_GROUP) != 0);
+    wp_wait_add(child, pi.dwProcessId, pi.hProcess, pgid,
+                (cp.flags & CREATE_NEW_PROCESS_GROUP) != 0);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* spawn_fds.c: the child's fd table and how the child receives it. It is computed without
  * touching the parent's: the file actions are replayed on a copy of the fd table (as fork would
  * copy it), each fd the child keeps is duplicated into a fresh handle, and only those handles are
- * inherited: 0-2 as the standard handles, every fd through the C runtime's lpReserved2 block. */
+ * inherited: 0-2 as the standard handles, every fd through the C runtime's lpReserved2 block.
+ * The block also tells a winpipe child its process group, whose job it inherits. */
 #include "winpipe-internal.h"
 #include <wchar.h>
 
@@ -30,6 +31,8 @@ struct wp_spawn {
     unsigned char *flags;   /* per child fd: the C runtime's flags */
     unsigned char *wpflags; /* per child fd: WP_INHERIT_* (base/inherit.c) */
     int count;          /* entries in dup and flags: the child's fd table */
+    DWORD pgid;         /* the child's process group (0: one it leads) */
+    HANDLE job;         /* a fresh duplicate of the group's job for the child, or NULL */
 };
 
 static int wp_spawn_fds__grow(struct wp_spawn *s, int fd)
@@ -303,6 +306,9 @@ static void wp_spawn_fds__close_dups(struct wp_spawn *s)
             CloseHandle(s->dup[i]);
         s->dup[i] = NULL;
     }
+    if (s->job)
+        CloseHandle(s->job);
+    s->job = NULL;
 }
 
 /* The lpReserved2 block: int count; unsigned char flags[count]; HANDLE handles[count]; then
@@ -322,7 +328,8 @@ static BYTE *wp_spawn_fds__crt_block(struct wp_spawn *s, const struct wp_spawn_f
         HANDLE h = s->dup[i] ? s->dup[i] : INVALID_HANDLE_VALUE;
         memcpy(b + sizeof(int) + s->count + i * sizeof(HANDLE), &h, sizeof h);
     }
-    wp_inherit_write(b + crt, s->count, s->wpflags, c->sig_mask, c->sig_ign);
+    struct wp_inherit_proc proc = { c->sig_mask, c->sig_ign, s->pgid, s->job };
+    wp_inherit_write(b + crt, s->count, s->wpflags, &proc);
     *size = (WORD)n;
     return b;
 }
@@ -340,21 +347,25 @@ static void wp_spawn_fds__give(struct wp_spawn *s, const int *parent_fds, int n_
  * fresh duplicate once, no pseudo-handle), the C runtime's block, the directory. */
 static int wp_spawn_fds__out(struct wp_spawn_fds *c, struct wp_spawn *s)
 {
-    c->inherit = malloc((s->count ? s->count : 1) * sizeof(HANDLE));
+    c->inherit = malloc((s->count + 1) * sizeof(HANDLE)); /* the fds and the group's job */
     c->crt = wp_spawn_fds__crt_block(s, c, &c->crt_size);
     if (!c->inherit || !c->crt)
         return -ENOMEM;
     for (int i = 0; i < s->count; i++)
         if (s->dup[i] && !wp_win32_is_pseudo_handle(s->dup[i]))
             c->inherit[c->n_inherit++] = s->dup[i];
+    if (s->job)
+        c->inherit[c->n_inherit++] = s->job;
     for (int i = 0; i < 3; i++)
         c->std[i] = s->dup[i];
     c->cwd = s->cwd;
     return 0;
 }
 
-/* The child's fds: snapshot, actions, pipes remade, handles. */
-int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa)
+/* The child's fds: snapshot, actions, pipes remade, handles; and the group it is started in
+ * (pgid, 0 for one it leads) with the group's job, if any, which it inherits. */
+int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_actions_t *fa,
+                      DWORD pgid, HANDLE job)
 {
     int *parent_fds = NULL, n_parent = 0;
     struct wp_spawn *s = calloc(1, sizeof *s);
@@ -365,6 +376,10 @@ int wp_spawn_fds_make(struct wp_spawn_fds *c, const winpipe_posix_spawn_file_act
     if (!s)
         return -ENOMEM;
     c->priv = s;
+    s->pgid = pgid;
+    if (job && !DuplicateHandle(GetCurrentProcess(), job, GetCurrentProcess(), &s->job, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS))
+        s->job = NULL; /* the child will not know its group's job: it is still in it */
     wp_fdtab_lock();
     int r = wp_spawn_fds__snapshot(s, &parent_fds, &n_parent);
     if (r == 0)

@@ -12,10 +12,12 @@ struct wp_child {
     HANDLE h;
     HANDLE wait;    /* thread-pool wait: marks the child exited and wakes waitpid(-1); NULL if
                      * it could not be registered (waitpid then asks the child itself) */
-    int own_group;  /* started with POSIX_SPAWN_SETPGROUP: a process group of its own */
+    DWORD pgid;     /* the process group it was started in (pgroup.c) */
+    int own_group;  /* started in a console process group of its own (kill.c's Ctrl-Break) */
     int exited;     /* set by the thread-pool wait */
     int reaped;     /* out of the table */
     int refs;       /* waitpid(pid) calls blocked on h; the table lock guards it */
+    struct wp_pidfd_reap *reap; /* its pidfds' "reaped" mark, once one was opened (NULL) */
     struct wp_child *next;
 };
 
@@ -87,7 +89,8 @@ static VOID CALLBACK wp_wait__exited(PVOID arg, BOOLEAN timed_out)
 {
     struct wp_child *c = arg;
     DWORD code = 0;
-    int action = wp_signal_child_action(), gone = 0;
+    int action = wp_signal_child_action(), gone = 0, reaped = 0;
+    DWORD pgid = c->pgid;
     (void)timed_out;
     GetExitCodeProcess(c->h, &code);
     struct wp_sigrec rec = wp_wait__sigchld(c->pid, code);
@@ -99,7 +102,9 @@ static VOID CALLBACK wp_wait__exited(PVOID arg, BOOLEAN timed_out)
                 *link = c->next;
                 break;
             }
-        c->reaped = 1;
+        c->reaped = reaped = 1;
+        if (c->reap)
+            wp_pidfd_reap_set(c->reap);
         gone = c->refs == 0;
     }
     WakeAllConditionVariable(&wp_wait_cv);
@@ -108,6 +113,8 @@ static VOID CALLBACK wp_wait__exited(PVOID arg, BOOLEAN timed_out)
         wp_sigthread_post(&rec);
     if (gone)
         wp_wait__destroy(c, 1);
+    if (reaped)
+        wp_pgroup_reaped(pgid);
 }
 
 struct wp_child *wp_wait_new(void)
@@ -122,10 +129,11 @@ void wp_wait_discard(struct wp_child *c)
 
 /* The thread-pool wait is registered under the lock, so that its callback (which takes the lock)
  * finds the child in the table even if it has already ended. */
-void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, int own_group)
+void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, DWORD pgid, int own_group)
 {
     c->pid = pid;
     c->h = process;
+    c->pgid = pgid;
     c->own_group = own_group;
     AcquireSRWLockExclusive(&wp_wait_lock);
     c->next = wp_children;
@@ -147,11 +155,13 @@ static void wp_wait__destroy(struct wp_child *c, int in_callback)
     if (c->wait)
         UnregisterWaitEx(c->wait, in_callback ? NULL : INVALID_HANDLE_VALUE);
     CloseHandle(c->h);
+    wp_pidfd_reap_unref(c->reap);
     free(c);
 }
 
 /* POSIX: pid > 0 that child; -1 any; 0 any in the caller's process group; < -1 any in group
- * -pid. A child started with POSIX_SPAWN_SETPGROUP leads a group of its own. */
+ * -pid: the group each child was started in (a child cannot change it afterwards: it has
+ * called exec). */
 static int wp_wait__match(const struct wp_child *c, pid_t pid)
 {
     if (pid > 0)
@@ -159,8 +169,8 @@ static int wp_wait__match(const struct wp_child *c, pid_t pid)
     if (pid == -1)
         return 1;
     if (pid == 0)
-        return !c->own_group;
-    return c->own_group && c->pid == (DWORD)-(long long)pid;
+        return c->pgid == wp_pgroup_self();
+    return c->pgid == (DWORD)-(long long)pid;
 }
 
 /* A child without a thread-pool wait is always asked. */
@@ -177,8 +187,11 @@ static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
 {
     struct wp_child *c = *link;
     pid_t pid = c->pid;
+    DWORD pgid = c->pgid;
     *link = c->next;
     c->reaped = 1;
+    if (c->reap)
+        wp_pidfd_reap_set(c->reap);
     if (!GetExitCodeProcess(c->h, code))
         *code = 0;
     int last = c->refs == 0;
@@ -186,6 +199,7 @@ static pid_t wp_wait__reap_unlock(struct wp_child **link, DWORD *code)
     ReleaseSRWLockExclusive(&wp_wait_lock);
     if (last)
         wp_wait__destroy(c, 0);
+    wp_pgroup_reaped(pgid);
     return pid;
 }
 
@@ -206,6 +220,16 @@ static int wp_wait__block_on(struct wp_child *c)
     return r == -EINTR ? -EINTR : 0;
 }
 
+/* waitid's WNOWAIT: the child's exit code, and the child stays in the table. */
+static pid_t wp_wait__peek_unlock(struct wp_child *c, DWORD *code)
+{
+    pid_t pid = c->pid;
+    if (!GetExitCodeProcess(c->h, code))
+        *code = 0;
+    ReleaseSRWLockExclusive(&wp_wait_lock);
+    return pid;
+}
+
 /* A signal's waker for waitpid(-1) (base/intr.c): its condition variable, woken under the table
  * lock, so that no wake-up falls between the look for a signal and the sleep. */
 static void wp_wait__wake(void *arg)
@@ -216,28 +240,27 @@ static void wp_wait__wake(void *arg)
     ReleaseSRWLockExclusive(&wp_wait_lock);
 }
 
-static pid_t wp_waitpid__locked(pid_t pid, int options, DWORD *code, struct wp_intr *t);
+static pid_t wp_wait__any_locked(pid_t pid, int options, int nowait, DWORD *code,
+                                 struct wp_intr *t);
 
-/* POSIX lets a signal interrupt waitpid: -EINTR once one is pending for this thread. The
- * interruptible section is left outside the table lock, which its waker takes. */
-static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
+/* The wait of waitpid and waitid, for a child that pid matches (wp_wait__match); nowait:
+ * WNOWAIT, the child stays. POSIX lets a signal interrupt it: -EINTR once one is pending for
+ * this thread. The interruptible section is left outside the table lock, which its waker takes. */
+static pid_t wp_wait__any(pid_t pid, int options, int nowait, DWORD *code)
 {
-    if (options & ~(WINPIPE_WNOHANG | WINPIPE_WUNTRACED | WINPIPE_WCONTINUED))
-        return -EINVAL;
-    if (pid == INT_MIN)
-        return -ESRCH; /* Linux: -INT_MIN names no group */
     struct wp_intr *t = (options & WINPIPE_WNOHANG) ? NULL : wp_intr_self();
     struct wp_intr_waker w = { wp_wait__wake, NULL }, *outer = NULL;
     if (t && pid <= 0)
         outer = wp_intr_enter(t, &w);
-    pid_t r = wp_waitpid__locked(pid, options, code, t);
+    pid_t r = wp_wait__any_locked(pid, options, nowait, code, t);
     if (t && pid <= 0)
         wp_intr_leave(t, outer);
     return r;
 }
 
 /* Takes the table lock, and has let it go when it returns. */
-static pid_t wp_waitpid__locked(pid_t pid, int options, DWORD *code, struct wp_intr *t)
+static pid_t wp_wait__any_locked(pid_t pid, int options, int nowait, DWORD *code,
+                                 struct wp_intr *t)
 {
     AcquireSRWLockExclusive(&wp_wait_lock);
 again:
@@ -255,7 +278,8 @@ again:
                 if (!wp_wait__done(*link, poll))
                     continue;
                 if (!(wp_signal_child_action() & WP_CHILD_AUTOREAP))
-                    return wp_wait__reap_unlock(link, code);
+                    return nowait ? wp_wait__peek_unlock(*link, code)
+                                  : wp_wait__reap_unlock(link, code);
                 /* POSIX: with SIGCHLD ignored or SA_NOCLDWAIT an ended child is reaped by
                  * itself, never reported: this wait found it before the thread pool did. */
                 DWORD unused;
@@ -277,6 +301,15 @@ again:
         if (pid <= 0) /* a child no thread-pool wait watches is asked again now and then */
             SleepConditionVariableSRW(&wp_wait_cv, &wp_wait_lock, unwatched ? 50 : INFINITE, 0);
     }
+}
+
+static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
+{
+    if (options & ~(WINPIPE_WNOHANG | WINPIPE_WUNTRACED | WINPIPE_WCONTINUED))
+        return -EINVAL;
+    if (pid == INT_MIN)
+        return -ESRCH; /* Linux: -INT_MIN names no group */
+    return wp_wait__any(pid, options, 0, code);
 }
 
 pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned int *exit_code)
@@ -312,11 +345,138 @@ pid_t winpipe_wait(int *status)
     return winpipe_waitpid_exit_code(-1, status, 0, NULL);
 }
 
+/* ---- waitid ---- */
+
+/* The pid a pidfd stands for, for P_PIDFD: Linux's EBADF for an fd that is none. Its handle
+ * keeps the pid from being reused, so the pid names no other child. */
+static long long wp_wait__pidfd_pid(int fd)
+{
+    struct wp_ofd *ofd;
+    long long r = wp_fdtab_get(fd, &ofd);
+    if (r < 0)
+        return r;
+    r = wp_pidfd_is(ofd) ? (long long)wp_pidfd_pid(ofd) : -EBADF;
+    wp_ofd_unref(ofd);
+    return r;
+}
+
+/* The siginfo_t POSIX says waitid fills: SIGCHLD, CLD_EXITED with the exit status, or
+ * CLD_KILLED (CLD_DUMPED with a core) with the signal; all zero for WNOHANG and no child. */
+static void wp_wait__siginfo(winpipe_siginfo_t *info, pid_t pid, DWORD code)
+{
+    uint32_t st = wp_wait_status(code);
+    memset(info, 0, sizeof *info);
+    if (pid <= 0)
+        return;
+    info->si_signo = SIGCHLD;
+    info->si_pid = pid;
+    if (st & 0x7f) {
+        info->si_code = st & 0x80 ? CLD_DUMPED : CLD_KILLED;
+        info->si_status = st & 0x7f;
+    } else {
+        info->si_code = CLD_EXITED;
+        info->si_status = (st >> 8) & 0xff;
+    }
+}
+
+/* Linux's checks, in its order: the options, then the id for its type. */
+static int wp_waitid(int idtype, unsigned int uid, winpipe_siginfo_t *info, int options)
+{
+    DWORD code = 0;
+    pid_t pid;
+    int id = (int)uid; /* id_t, read as Linux reads it: a 32-bit pid_t (mingw's is 64-bit) */
+    if (options & ~(WINPIPE_WNOHANG | WINPIPE_WEXITED | WINPIPE_WSTOPPED | WINPIPE_WCONTINUED
+                    | WINPIPE_WNOWAIT))
+        return -EINVAL;
+    if (!(options & (WINPIPE_WEXITED | WINPIPE_WSTOPPED | WINPIPE_WCONTINUED)))
+        return -EINVAL;
+    switch (idtype) {
+    case WINPIPE_P_ALL:
+        pid = -1;
+        break;
+    case WINPIPE_P_PID:
+        if (id <= 0)
+            return -EINVAL;
+        pid = id;
+        break;
+    case WINPIPE_P_PGID:
+        /* Linux: 0 is the caller's group */
+        if (id < 0)
+            return -EINVAL;
+        pid = id == 0 ? 0 : -id;
+        if (pid == -1)
+            return -ECHILD; /* group 1: no Windows process leads it */
+        break;
+    case WINPIPE_P_PIDFD: {
+        if (id < 0)
+            return -EINVAL;
+        long long p = wp_wait__pidfd_pid(id);
+        if (p < 0)
+            return (int)p;
+        pid = (pid_t)p;
+        break;
+    }
+    default:
+        return -EINVAL;
+    }
+    /* A Windows process never stops nor continues: WSTOPPED/WCONTINUED without WEXITED has
+     * nothing to report, ever. Linux would block for good (or answer 0 with WNOHANG); winpipe
+     * answers as WNOHANG does, ECHILD included, rather than hang (compat-docs/process-groups.md). */
+    if (!(options & WINPIPE_WEXITED))
+        pid = wp_wait__any(pid, WINPIPE_WNOHANG, 1, &code) < 0 ? -ECHILD : 0;
+    else
+        pid = wp_wait__any(pid, options & WINPIPE_WNOHANG, (options & WINPIPE_WNOWAIT) != 0,
+                           &code);
+    if (pid < 0)
+        return pid;
+    if (info)
+        wp_wait__siginfo(info, pid, code);
+    return 0;
+}
+
+int winpipe_waitid(int idtype, unsigned int id, winpipe_siginfo_t *info, int options)
+{
+    int r;
+    /* As waitpid: a signal's handlers run here, and the wait carries on after SA_RESTART ones. */
+    do
+        r = wp_waitid(idtype, id, info, options);
+    while (!(wp_signal_deliver() & WP_INTR_NORESTART) && r == -EINTR);
+    return (int)wp_trace_ret(wp_ret(r),
+                             "waitid(%d, %u, 0x%llx, %#x)", idtype, id, WP_TRACE_PTR(info),
+                             options);
+}
+
+/* ---- for pidfd_open (procfd.c) ---- */
+
+/* A handle of our unreaped child pid (duplicated) and its pidfds' reaped mark (a reference);
+ * -ESRCH: no such child, -ENOMEM. */
+int wp_wait_child_for_pidfd(DWORD pid, HANDLE *h, struct wp_pidfd_reap **reap)
+{
+    int r = -ESRCH;
+    AcquireSRWLockExclusive(&wp_wait_lock);
+    for (struct wp_child *c = wp_children; c && r == -ESRCH; c = c->next) {
+        if (c->pid != pid)
+            continue;
+        if (!c->reap && !(c->reap = wp_pidfd_reap_new()))
+            r = -ENOMEM;
+        else if (!DuplicateHandle(GetCurrentProcess(), c->h, GetCurrentProcess(), h, 0, FALSE,
+                                  DUPLICATE_SAME_ACCESS))
+            r = wp_last_error();
+        else {
+            wp_pidfd_reap_ref(c->reap);
+            *reap = c->reap;
+            r = 0;
+        }
+    }
+    ReleaseSRWLockExclusive(&wp_wait_lock);
+    return r;
+}
+
 /* ---- for kill() ---- */
 
 /* Our unreaped children that pid selects, as waitpid's pid does (> 0 that child, 0 those in the
- * caller's group, -1 all, < -1 the one leading group -pid), with duplicated handles, so that
- * they are signalled outside the lock. */
+ * caller's group, -1 all, < -1 those in group -pid), with duplicated handles, so that they are
+ * signalled outside the lock. */
 int wp_wait_targets(pid_t pid, struct wp_wait_target **out, int *n)
 {
     int cap = 0;
@@ -353,4 +513,20 @@ int wp_wait_is_child(DWORD pid)
         found = c->pid == pid;
     ReleaseSRWLockShared(&wp_wait_lock);
     return found;
+}
+
+/* ---- for pgid.c ---- */
+
+/* The group our unreaped child pid was started in; -ESRCH: no such child. */
+int wp_wait_child_pgid(DWORD pid, DWORD *pgid)
+{
+    int r = -ESRCH;
+    AcquireSRWLockShared(&wp_wait_lock);
+    for (struct wp_child *c = wp_children; c && r < 0; c = c->next)
+        if (c->pid == pid) {
+            *pgid = c->pgid;
+            r = 0;
+        }
+    ReleaseSRWLockShared(&wp_wait_lock);
+    return r;
 }
