@@ -134,11 +134,15 @@ static ssize_t wp_opipe__read_once(struct wp_opipe *op, void *buf, DWORD n, int 
         err = GetLastError();
         if (err != ERROR_IO_PENDING)
             return wp_errno_peer_gone(err) ? 0 : -wp_errno_from_win32(err);
-        if (nonblock || wp_intr_wait(&ev, 1, INFINITE) == -EINTR) {
+        /* A wait that saw the event (0) saw the read complete: no second wait, which under Wine
+         * is one more round trip to the server per blocking read. */
+        int w = nonblock ? -EAGAIN : wp_intr_wait(&ev, 1, INFINITE);
+        if (w == -EAGAIN || w == -EINTR) {
             CancelIoEx(op->h, &ov);
             cancelled = 1;
         }
-        WaitForSingleObject(ev, INFINITE);
+        if (w != 0)
+            WaitForSingleObject(ev, INFINITE);
     }
     if (!GetOverlappedResult(op->h, &ov, &got, FALSE)) {
         err = GetLastError();
