@@ -381,6 +381,7 @@ void wp_signal_spawn_state(const winpipe_posix_spawnattr_t *attr, unsigned long 
                            unsigned long long *ignored);
 int wp_signal_deliver(void);                /* WP_INTR_RAN | WP_INTR_NORESTART */
 int wp_signal_generate(const struct wp_sigrec *rec);
+int wp_signal_send(const struct wp_sigrec *rec); /* from a thread that takes no signal */
 void wp_signal_dispatch(struct wp_intr *self, int sig);
 unsigned long long wp_signal_wait_mask(struct wp_intr *t, unsigned long long mask);
 void wp_signal_restore_mask(struct wp_intr *t, unsigned long long mask);

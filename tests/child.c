@@ -262,7 +262,19 @@ static int child_cat(void)
     int r;
     while ((r = child_raw_read(0, buf, sizeof buf)) > 0)
         child_put(1, buf, (size_t)r);
-    return r < 0 ? 3 : 0;
+    if (r < 0) {
+        /* Which error, so that a rare failure in a test's log can be explained. */
+        char msg[96];
+#ifdef _WIN32
+        int n = snprintf(msg, sizeof msg, "child cat: read: errno %d, Win32 error %lu\n", errno,
+                         _doserrno);
+#else
+        int n = snprintf(msg, sizeof msg, "child cat: read: errno %d\n", errno);
+#endif
+        (void)!child_raw_write(2, msg, (size_t)n);
+        return 3;
+    }
+    return 0;
 }
 
 static int child_write(unsigned long n, int fd)

@@ -26,7 +26,14 @@ struct wp_pidfd {
     volatile LONG ended;        /* seen ended */
     HANDLE volatile wait;       /* the thread-pool wait posting to port, once registered */
     HANDLE port;
+    unsigned long long key;     /* the wait's callback finds it by this (wait.c says why) */
+    struct wp_pidfd *live_next; /* on wp_pidfd_live until released */
 };
+
+/* Every pidfd description not yet released, and the last key given. */
+static SRWLOCK wp_pidfd_lock = SRWLOCK_INIT;
+static struct wp_pidfd *wp_pidfd_live;
+static unsigned long long wp_pidfd_last_key;
 
 struct wp_pidfd_reap *wp_pidfd_reap_new(void)
 {
@@ -52,12 +59,20 @@ void wp_pidfd_reap_set(struct wp_pidfd_reap *r)
     InterlockedExchange(&r->reaped, 1);
 }
 
+/* arg is the description's key: a call that comes after the description was released (Wine 8
+ * was seen to make one, proc/wait.c) finds nothing and does nothing. */
 static VOID CALLBACK wp_pidfd__ended_cb(PVOID arg, BOOLEAN timed_out)
 {
-    struct wp_pidfd *p = arg;
+    struct wp_pidfd *p;
     (void)timed_out;
-    InterlockedExchange(&p->ended, 1);
-    PostQueuedCompletionStatus(p->port, 0, 0, NULL);
+    AcquireSRWLockShared(&wp_pidfd_lock);
+    for (p = wp_pidfd_live; p && p->key != (uintptr_t)arg; p = p->live_next)
+        ;
+    if (p) {
+        InterlockedExchange(&p->ended, 1);
+        PostQueuedCompletionStatus(p->port, 0, 0, NULL);
+    }
+    ReleaseSRWLockShared(&wp_pidfd_lock);
 }
 
 /* Port mode: the wait that posts to the port when the process ends, registered once (by
@@ -68,8 +83,8 @@ static int wp_pidfd__arm(struct wp_pidfd *p, HANDLE port)
     if (p->wait)
         return 1;
     p->port = port;
-    if (!RegisterWaitForSingleObject(&wait, p->h, wp_pidfd__ended_cb, p, INFINITE,
-                                     WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD))
+    if (!RegisterWaitForSingleObject(&wait, p->h, wp_pidfd__ended_cb, (PVOID)(uintptr_t)p->key,
+                                     INFINITE, WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD))
         return 0;
     if (InterlockedCompareExchangePointer((PVOID volatile *)&p->wait, wait, NULL) != NULL)
         UnregisterWaitEx(wait, INVALID_HANDLE_VALUE); /* another thread's came first */
@@ -104,6 +119,12 @@ static short wp_pidfd__poll(struct wp_ofd *ofd, int fd, short events, struct wp_
 static void wp_pidfd__release(void *impl)
 {
     struct wp_pidfd *p = impl;
+    AcquireSRWLockExclusive(&wp_pidfd_lock);
+    struct wp_pidfd **link = &wp_pidfd_live;
+    while (*link != p)
+        link = &(*link)->live_next;
+    *link = p->live_next;
+    ReleaseSRWLockExclusive(&wp_pidfd_lock);
     if (p->wait)
         UnregisterWaitEx(p->wait, INVALID_HANDLE_VALUE);
     CloseHandle(p->h);
@@ -131,6 +152,11 @@ struct wp_ofd *wp_pidfd_new(HANDLE h, DWORD pid, struct wp_pidfd_reap *reap, int
     p->h = h;
     p->pid = pid;
     p->reap = reap;
+    AcquireSRWLockExclusive(&wp_pidfd_lock);
+    p->key = ++wp_pidfd_last_key;
+    p->live_next = wp_pidfd_live;
+    wp_pidfd_live = p;
+    ReleaseSRWLockExclusive(&wp_pidfd_lock);
     return ofd;
 }
 

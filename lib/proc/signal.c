@@ -360,7 +360,8 @@ int wp_signal_generate(const struct wp_sigrec *rec)
     int sig = rec->sig;
     if (!wp_signal__valid(sig))
         return 0;
-    wp_signal__self();
+    /* set up, but the calling thread is not made known: it may be the pool's (wp_signal_send) */
+    InitOnceExecuteOnce(&wp_signal_once, wp_signal__setup, NULL, NULL);
     AcquireSRWLockExclusive(&wp_signal_lock);
     int keep = !wp_signal__ignored_locked(sig) || wp_intr_blocked_by_all(sig);
     if (keep && !(wp_signal_pending & WP_SIG_BIT(sig))) {
@@ -389,6 +390,20 @@ void wp_signal_dispatch(struct wp_intr *self, int sig)
     ReleaseSRWLockExclusive(&wp_signal_lock);
     if (mine)
         wp_signal__act(self, &rec);
+}
+
+/* A signal for the process from a thread that takes none (a thread-pool callback: a child's
+ * end, wait.c): made pending here, and a thread asleep in an interruptible call that does not
+ * block it is woken at once, as the signal thread would. Only when none sleeps does the signal
+ * thread get it, to run its action there: the channel's hop is spent on no other case. 0, or
+ * -E… when the signal thread could not be reached (the signal stays pending). */
+int wp_signal_send(const struct wp_sigrec *rec)
+{
+    if (!wp_signal_generate(rec) || wp_intr_wake_one(rec->sig) != WP_INTR_AWAKE)
+        return 0;
+    struct wp_sigrec again = *rec;
+    again.sig = -rec->sig;
+    return wp_sigthread_post(&again);
 }
 
 /* Hands a record to the signal thread; 0, or -E… if there is none. */

@@ -1,7 +1,7 @@
 /* wait.c: the child table (pid → process handle) that posix_spawn fills, and waitpid() and
  * wait() over it; kill.c asks it which children a pid names. A child is reaped exactly once: its
  * entry leaves the table under the lock, and its handle is closed when the last waiter blocked
- * on it has let go. A child's end sends SIGCHLD (sigthread.c), and, with SIGCHLD ignored or
+ * on it has let go. A child's end sends SIGCHLD (signal.c), and, with SIGCHLD ignored or
  * SA_NOCLDWAIT, reaps it at once. */
 #include "winpipe-internal.h"
 #include <limits.h>
@@ -19,11 +19,16 @@ struct wp_child {
     int refs;       /* waitpid(pid) calls blocked on h; the table lock guards it */
     struct wp_pidfd_reap *reap; /* its pidfds' "reaped" mark, once one was opened (NULL) */
     struct wp_child *next;
+    unsigned long long key;     /* its thread-pool wait's callback finds it by this */
+    struct wp_child *live_next; /* on wp_wait_live until destroyed */
 };
 
 static SRWLOCK wp_wait_lock = SRWLOCK_INIT;
 static CONDITION_VARIABLE wp_wait_cv = CONDITION_VARIABLE_INIT;
 static struct wp_child *wp_children;
+/* Every child not yet destroyed, reaped or not, and the last key given; the lock guards both. */
+static struct wp_child *wp_wait_live;
+static unsigned long long wp_wait_last_key;
 
 /* ---- status words ---- */
 
@@ -81,20 +86,38 @@ static struct wp_sigrec wp_wait__sigchld(DWORD pid, DWORD code)
     return rec;
 }
 
+/* The live child whose wait has this key, or NULL: it was destroyed. Lock held. */
+static struct wp_child *wp_wait__live_locked(unsigned long long key)
+{
+    struct wp_child *c = wp_wait_live;
+    while (c && c->key != key)
+        c = c->live_next;
+    return c;
+}
+
 /* The thread pool saw the child end: the child is marked exited, waitpid(-1) wakes, and SIGCHLD
- * goes to the process (sigthread.c), after the mark, so that its handler's waitpid finds the
+ * goes to the process (signal.c), after the mark, so that its handler's waitpid finds the
  * child. POSIX: with SIGCHLD ignored (no signal then) or SA_NOCLDWAIT, an ended child is reaped
- * by itself and never reported. */
+ * by itself and never reported.
+ * The callback's argument is the child's key, not its address: Wine 8 was seen to run a wait's
+ * callback after UnregisterWaitEx(…, INVALID_HANDLE_VALUE) had returned and the child was freed,
+ * when a newer child had the same address — which then looked ended, and waitpid reported a
+ * running child's STILL_ACTIVE (259) as exit status 3 (1 in about 1,000 spawns on a busy
+ * machine). A key that names no live child is such a late call, and does nothing. */
 static VOID CALLBACK wp_wait__exited(PVOID arg, BOOLEAN timed_out)
 {
-    struct wp_child *c = arg;
-    DWORD code = 0;
+    DWORD code = 0, pgid = 0;
     int action = wp_signal_child_action(), gone = 0, reaped = 0;
-    DWORD pgid = c->pgid;
     (void)timed_out;
+    AcquireSRWLockExclusive(&wp_wait_lock);
+    struct wp_child *c = wp_wait__live_locked((uintptr_t)arg);
+    if (!c) {
+        ReleaseSRWLockExclusive(&wp_wait_lock);
+        return;
+    }
     GetExitCodeProcess(c->h, &code);
     struct wp_sigrec rec = wp_wait__sigchld(c->pid, code);
-    AcquireSRWLockExclusive(&wp_wait_lock);
+    pgid = c->pgid;
     c->exited = 1;
     if ((action & WP_CHILD_AUTOREAP) && !c->reaped) {
         for (struct wp_child **link = &wp_children; *link; link = &(*link)->next)
@@ -110,7 +133,7 @@ static VOID CALLBACK wp_wait__exited(PVOID arg, BOOLEAN timed_out)
     WakeAllConditionVariable(&wp_wait_cv);
     ReleaseSRWLockExclusive(&wp_wait_lock);
     if (action & WP_CHILD_NOTIFY)
-        wp_sigthread_post(&rec);
+        wp_signal_send(&rec);
     if (gone)
         wp_wait__destroy(c, 1);
     if (reaped)
@@ -138,11 +161,14 @@ void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, DWORD pgid, int 
     AcquireSRWLockExclusive(&wp_wait_lock);
     c->next = wp_children;
     wp_children = c;
+    c->key = ++wp_wait_last_key;
+    c->live_next = wp_wait_live;
+    wp_wait_live = c;
     /* Not WT_EXECUTEINWAITTHREAD: the callback takes the table's lock, which a wait thread
      * should not wait for; and under stress Wine 8 once crashed in its thread pool
      * (tp_object_cancel) while such a wait was unregistered after it had fired. */
-    if (!RegisterWaitForSingleObject(&c->wait, process, wp_wait__exited, c, INFINITE,
-                                     WT_EXECUTEONLYONCE))
+    if (!RegisterWaitForSingleObject(&c->wait, process, wp_wait__exited,
+                                     (PVOID)(uintptr_t)c->key, INFINITE, WT_EXECUTEONLYONCE))
         c->wait = NULL;
     ReleaseSRWLockExclusive(&wp_wait_lock);
 }
@@ -151,6 +177,12 @@ void wp_wait_add(struct wp_child *c, DWORD pid, HANDLE process, DWORD pgid, int 
  * the wait is let go without waiting for the callback to end. */
 static void wp_wait__destroy(struct wp_child *c, int in_callback)
 {
+    AcquireSRWLockExclusive(&wp_wait_lock);
+    struct wp_child **link = &wp_wait_live;
+    while (*link != c)
+        link = &(*link)->live_next;
+    *link = c->live_next; /* from now on its wait's callback finds nothing */
+    ReleaseSRWLockExclusive(&wp_wait_lock);
     wp_sigsend_forget(c->pid); /* its pid may name another process from now on */
     if (c->wait)
         UnregisterWaitEx(c->wait, in_callback ? NULL : INVALID_HANDLE_VALUE);
