@@ -302,6 +302,17 @@ int wp_group_restore_sigpipe(void **state)
     return signal(SIGPIPE, SIG_DFL) == SIG_ERR ? -1 : 0;
 }
 
+void wp_signals_to_default(const int *sigs, size_t n)
+{
+    sigset_t none;
+    for (size_t i = 0; i < n; i++)
+        signal(sigs[i], SIG_IGN);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (size_t i = 0; i < n; i++)
+        signal(sigs[i], SIG_DFL);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Resource counting                                                                          */
 

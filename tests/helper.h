@@ -100,6 +100,9 @@
 int wp_group_ignore_sigpipe(void **state);
 /* Group teardown that restores SIGPIPE to SIG_DFL. */
 int wp_group_restore_sigpipe(void **state);
+/* A test's signals back to SIG_DFL with nothing blocked: each of sigs[0..n-1] is ignored first,
+ * so that one still pending is discarded, then the mask is emptied, then SIG_DFL again. */
+void wp_signals_to_default(const int *sigs, size_t n);
 
 /* Arms the watchdog for the test `name`: hung after `seconds` (times the speed factor) without
  * progress. wp_setup arms it with WP_WATCHDOG_SECONDS; a test whose single steps take longer may

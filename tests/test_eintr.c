@@ -141,11 +141,8 @@ static int reset_state(void **state)
 
 static int restore_default(void **state)
 {
-    sigset_t none;
-    signal(SIGUSR1, SIG_IGN);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGUSR1, SIG_DFL);
+    static const int touched[] = { SIGUSR1 };
+    wp_signals_to_default(touched, 1);
     return wp_teardown(state);
 }
 

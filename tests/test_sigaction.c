@@ -103,13 +103,7 @@ static int reset_state(void **state)
 /* Ignoring first discards anything still pending, so that SIG_DFL cannot end the test run. */
 static int restore_default(void **state)
 {
-    sigset_t none;
-    for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++)
-        signal(touched[i], SIG_IGN);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (size_t i = 0; i < sizeof touched / sizeof touched[0]; i++)
-        signal(touched[i], SIG_DFL);
+    wp_signals_to_default(touched, sizeof touched / sizeof touched[0]);
     return wp_teardown(state);
 }
 
