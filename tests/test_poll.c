@@ -1238,17 +1238,28 @@ static void closing_one_polled_fd_does_not_stop_poll_minus1_waking_for_another(v
  * means by then, so the result is exact. (Without a wake-up the same holds at the time-out,
  * provided the other thread was done by then.) */
 
-/* poll(-1) in a thread over wake's read end, then a's, both made here. */
+/* poll(-1) in a thread over wake's read end, then a's, both made here. The thread must be in
+ * poll() before the caller changes a: one that starts later (a loaded machine) would see the new
+ * state in its first scan, before any wake-up, on Linux too. So a round whose thread has not
+ * entered poll() within 100 ms is ended (through wake) and done again. */
 static struct poller *poll_wake_and_a(int wake[2], int a[2], struct pollfd p[2])
 {
-    struct poller *t;
-    wp_pipe(wake, 0);
-    wp_pipe(a, 0);
-    p[0].fd = wake[0]; p[0].events = POLLIN; p[0].revents = 0;
-    p[1].fd = a[0]; p[1].events = POLLIN; p[1].revents = 0;
-    t = poller_start(p, 2, -1);
-    wp_sleep_ms(100); /* most likely asleep by now; the result does not depend on it */
-    return t;
+    for (int round = 0;; round++) {
+        wp_pipe(wake, 0);
+        wp_pipe(a, 0);
+        p[0].fd = wake[0]; p[0].events = POLLIN; p[0].revents = 0;
+        p[1].fd = a[0]; p[1].events = POLLIN; p[1].revents = 0;
+        struct poller *t = poller_start(p, 2, -1);
+        wp_sleep_ms(100); /* entered, and most likely asleep by now */
+        if (__atomic_load_n(&t->entered, __ATOMIC_ACQUIRE))
+            return t;
+        if (round == 20)
+            fail_msg("the poll thread never started within 100 ms in 20 rounds");
+        wp_write_byte(wake[1], 'w');
+        poller_end(t, p, NULL);
+        wp_close_pipe(a);
+        wp_close_pipe(wake);
+    }
 }
 
 static void poll_sees_a_polled_fd_closed_meanwhile_as_pollnval(void **state)
