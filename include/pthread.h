@@ -22,9 +22,10 @@ extern "C" {
 #endif
 
 /* Defined before the macro below, so that its own call is to winpthreads' pthread_create. Its
- * address is taken too where a program takes pthread_create's. */
-static inline int winpipe_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
-                                         void *(*start)(void *), void *arg)
+ * address is taken too where a program takes pthread_create's. __inline, as <signal.h>'s: also
+ * in C89. */
+static __inline int winpipe_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                                           void *(*start)(void *), void *arg)
 {
     struct winpipe_thread_start *rec;
     int err = winpipe_thread_start_new(start, arg, &rec);
