@@ -158,6 +158,13 @@ char *winpipe_strsignal(int sig);
 void winpipe_psignal(int sig, const char *s);
 unsigned int winpipe_alarm(unsigned int seconds);
 
+/* ---- thread.c: <pthread.h>'s pthread_create gives the new thread its creator's signal mask ---- */
+struct winpipe_thread_start;
+/* Records fn, arg and the calling thread's mask; an error number (EAGAIN: no memory). */
+int winpipe_thread_start_new(void *(*fn)(void *), void *arg, struct winpipe_thread_start **start);
+void *winpipe_thread_start_run(void *start); /* the real pthread_create's start routine */
+void winpipe_thread_start_free(struct winpipe_thread_start *start); /* it failed: unused */
+
 /* ---- spawn.c, wait.c ---- */
 
 /* <spawn.h>'s flags, with glibc's values. */

@@ -127,6 +127,7 @@ enum { WP_INTR_RAN = 1, WP_INTR_NORESTART = 2 };         /* what wp_intr_deliver
 enum { WP_INTR_WOKE, WP_INTR_AWAKE, WP_INTR_BLOCKED };   /* what wp_intr_wake_one() found */
 void wp_intr_setup(volatile LONG64 *proc_pending, int (*deliver)(void), unsigned long long mask);
 struct wp_intr *wp_intr_self(void);  /* this thread's record, made on first use; NULL: no memory */
+struct wp_intr *wp_intr_self_with(unsigned long long mask); /* … made with mask if new */
 struct wp_intr *wp_intr_peek(void);  /* this thread's record, or NULL if it has none */
 void wp_intr_not_target(struct wp_intr *t);
 int wp_intr_is_first(const struct wp_intr *t);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <pthread.h>
 
 #include "helper.h"
@@ -336,6 +337,192 @@ static void masks_are_per_thread_and_a_new_thread_starts_with_its_creators(void 
     assert_int_equal(sigismember(&cur, SIGHUP), 0);
 }
 
+/* The tests below synchronise with pthread barriers, not with winpipe calls: a thread winpipe has
+ * not met yet must not be met early by the test itself. */
+
+/* A thread that waits for its creator's go, then reports its own mask. */
+struct mask_report {
+    pthread_barrier_t *go;
+    int usr1, usr2, hup;
+    int rc;
+};
+
+static void *report_mask_after_go(void *arg)
+{
+    struct mask_report *r = arg;
+    sigset_t cur;
+    pthread_barrier_wait(r->go);
+    sigemptyset(&cur);
+    r->rc = pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    r->usr1 = sigismember(&cur, SIGUSR1);
+    r->usr2 = sigismember(&cur, SIGUSR2);
+    r->hup = sigismember(&cur, SIGHUP);
+    return NULL;
+}
+
+/* POSIX: the new thread's mask is its creator's when pthread_create ran, whatever the creator
+ * does with its own afterwards. */
+static void a_new_thread_has_its_creators_mask_of_when_it_was_created(void **state)
+{
+    pthread_barrier_t go;
+    struct mask_report r = { &go, -1, -1, -1, -1 };
+    pthread_t t;
+    (void)state;
+    assert_int_equal(pthread_barrier_init(&go, NULL, 2), 0);
+    block(SIG_SETMASK, SIGUSR1);
+    assert_int_equal(pthread_create(&t, NULL, report_mask_after_go, &r), 0);
+    block(SIG_SETMASK, SIGUSR2);
+    pthread_barrier_wait(&go);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    pthread_barrier_destroy(&go);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.usr1, 1);
+    assert_int_equal(r.usr2, 0);
+    assert_int_equal(r.hup, 0);
+}
+
+struct creator {
+    struct mask_report inner;
+    int rc;
+};
+
+/* Blocks SIGUSR2 and unblocks SIGHUP for itself, then makes a thread and waits for its report. */
+static void *create_with_own_mask(void *arg)
+{
+    struct creator *c = arg;
+    pthread_barrier_t go;
+    pthread_t t;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    c->inner.go = &go;
+    if ((c->rc = pthread_sigmask(SIG_SETMASK, &s, NULL)) != 0
+            || (c->rc = pthread_barrier_init(&go, NULL, 1)) != 0)
+        return NULL;
+    if ((c->rc = pthread_create(&t, NULL, report_mask_after_go, &c->inner)) == 0)
+        c->rc = pthread_join(t, NULL);
+    pthread_barrier_destroy(&go);
+    return NULL;
+}
+
+/* POSIX: a thread made by a thread other than the first gets that thread's mask. */
+static void a_thread_made_by_another_thread_has_that_threads_mask(void **state)
+{
+    struct creator c = { { NULL, -1, -1, -1, -1 }, -1 };
+    pthread_t t;
+    sigset_t cur;
+    (void)state;
+    block(SIG_SETMASK, SIGHUP);
+    assert_int_equal(pthread_create(&t, NULL, create_with_own_mask, &c), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(c.inner.rc, 0);
+    assert_int_equal(c.inner.usr2, 1);
+    assert_int_equal(c.inner.hup, 0);
+    assert_int_equal(c.inner.usr1, 0);
+    assert_ok(sigprocmask(SIG_BLOCK, NULL, &cur));
+    assert_int_equal(sigismember(&cur, SIGHUP), 1);
+    assert_int_equal(sigismember(&cur, SIGUSR2), 0);
+}
+
+/* ---- the classic pattern: workers block a signal, one thread waits for it ---- */
+
+static pthread_t designated;
+static volatile sig_atomic_t hits_designated, hits_other;
+
+static void on_usr1_where(int sig)
+{
+    (void)sig;
+    if (pthread_equal(pthread_self(), designated))
+        hits_designated++;
+    else
+        hits_other++;
+}
+
+struct worker {
+    pthread_barrier_t *ready;
+    int fd;          /* polled for POLLIN until it is readable or hung up */
+    int kill_after;  /* then kill(getpid(), SIGUSR1) */
+    int usr1, poll_rc, revents, kill_rc;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pollfd p = { w->fd, POLLIN, 0 };
+    sigset_t cur;
+    pthread_barrier_wait(w->ready);
+    sigemptyset(&cur);
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    w->usr1 = sigismember(&cur, SIGUSR1);
+    pthread_barrier_wait(w->ready);
+    w->poll_rc = poll(&p, 1, -1);
+    w->revents = p.revents;
+    if (w->kill_after)
+        w->kill_rc = kill(getpid(), SIGUSR1);
+    return NULL;
+}
+
+/* The first thread blocks SIGUSR1 while it makes two workers (so that they never take it), as
+ * libraries do around pthread_create, and puts its mask back. Later it blocks SIGUSR1 for itself
+ * and waits for it in ppoll() with a mask that lets it in, on a pipe nobody writes. The workers
+ * sleep in poll(); one wakes and sends SIGUSR1 to the process. POSIX: only the thread in ppoll()
+ * does not block it, so its handler runs there, once, and ppoll() fails with EINTR; neither
+ * worker runs it. (ppoll's time-out only ends a wait a lost signal would make endless.) */
+static void only_the_thread_that_unblocks_a_signal_in_ppoll_takes_it(void **state)
+{
+    pthread_barrier_t ready;
+    int go[2], quiet[2], never[2], rc, err;
+    sigset_t usr1, old, none;
+    struct worker killer, sleeper;
+    struct timespec hang = { 30, 0 };
+    pthread_t tk, ts;
+    (void)state;
+    set_action(SIGUSR1, on_usr1_where, 0, NULL);
+    designated = pthread_self();
+    hits_designated = hits_other = 0;
+    wp_pipe(go, 0);
+    wp_pipe(quiet, 0);
+    wp_pipe(never, 0);
+    killer = (struct worker){ &ready, go[0], 1, -1, -2, 0, -2 };
+    sleeper = (struct worker){ &ready, quiet[0], 0, -1, -2, 0, -2 };
+    assert_int_equal(pthread_barrier_init(&ready, NULL, 3), 0);
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &usr1, &old), 0);
+    assert_int_equal(pthread_create(&tk, NULL, worker_main, &killer), 0);
+    assert_int_equal(pthread_create(&ts, NULL, worker_main, &sleeper), 0);
+    assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+    pthread_barrier_wait(&ready); /* the workers look at their masks now */
+    pthread_barrier_wait(&ready);
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &usr1, NULL), 0);
+    wp_write_byte(go[1], 'g');
+    struct pollfd p = { never[0], POLLIN, 0 };
+    sigemptyset(&none);
+    errno = 0;
+    rc = ppoll(&p, 1, &hang, &none);
+    err = errno;
+    wp_close(quiet[1]);
+    assert_int_equal(pthread_join(tk, NULL), 0);
+    assert_int_equal(pthread_join(ts, NULL), 0);
+    pthread_barrier_destroy(&ready);
+    assert_int_equal(rc, -1);
+    assert_int_equal(err, EINTR);
+    assert_int_equal(killer.usr1, 1);
+    assert_int_equal(sleeper.usr1, 1);
+    assert_int_equal(killer.poll_rc, 1);
+    assert_int_equal(killer.revents, POLLIN);
+    assert_int_equal(killer.kill_rc, 0);
+    assert_int_equal(sleeper.poll_rc, 1);
+    assert_int_equal(sleeper.revents, POLLHUP);
+    assert_int_equal(hits_designated, 1);
+    assert_int_equal(hits_other, 0);
+    assert_false(is_pending(SIGUSR1));
+    wp_close_pipe(go);
+    wp_close(quiet[0]);
+    wp_close_pipe(never);
+}
+
 /* ---- what runs while a handler runs ---- */
 
 static void the_signal_and_sa_mask_are_blocked_while_the_handler_runs(void **state)
@@ -518,6 +705,9 @@ int main(void)
         SIG_TEST(a_blocked_ignored_signal_is_pending_until_unblocked),
         SIG_TEST(sigprocmask_refuses_a_bad_how_and_never_blocks_sigkill_or_sigstop),
         SIG_TEST(masks_are_per_thread_and_a_new_thread_starts_with_its_creators),
+        SIG_TEST(a_new_thread_has_its_creators_mask_of_when_it_was_created),
+        SIG_TEST(a_thread_made_by_another_thread_has_that_threads_mask),
+        SIG_TEST(only_the_thread_that_unblocks_a_signal_in_ppoll_takes_it),
         SIG_TEST(the_signal_and_sa_mask_are_blocked_while_the_handler_runs),
         SIG_TEST(a_signal_raised_by_its_handler_runs_after_it_returns),
         SIG_TEST(sa_resethand_runs_the_handler_once_then_the_default),

@@ -8,7 +8,8 @@
  * variable, post a packet to poll's completion port) for as long as it sleeps, and checks for a
  * pending signal after saying so, so that no wake-up is lost between the check and the sleep.
  *
- * A thread is known here ("registered") from its first signal call or interruptible wait; the
+ * A thread is known here ("registered") from its first signal call or interruptible wait, one
+ * made by pthread_create through winpipe's <pthread.h> from its start (proc/thread.c); the
  * thread that first initialises winpipe's signals is known from the start. Its record goes when
  * it ends (a fiber-local-storage callback). Dispositions, the process's pending set and delivery
  * itself are proc/signal.c's, which hands this file the pending set and its delivery function. */
@@ -84,14 +85,10 @@ struct wp_intr *wp_intr_peek(void)
     return FlsGetValue(wp_intr_fls);
 }
 
-/* The calling thread's record, made (and the thread known) on first use; NULL without memory. */
-struct wp_intr *wp_intr_self(void)
+/* Makes the calling thread's record, with mask, and makes the thread known. NULL without memory. */
+static struct wp_intr *wp_intr__make(unsigned long long mask)
 {
     struct wp_intr *t;
-    if (!InitOnceExecuteOnce(&wp_intr_once, wp_intr__init, NULL, NULL))
-        return NULL;
-    if ((t = FlsGetValue(wp_intr_fls)))
-        return t;
     if (!(t = calloc(1, sizeof *t)))
         return NULL;
     if (!(t->ev = CreateEventW(NULL, FALSE, FALSE, NULL))) {
@@ -100,9 +97,7 @@ struct wp_intr *wp_intr_self(void)
     }
     t->tid = GetCurrentThreadId();
     t->target = 1;
-    /* POSIX: a new thread inherits its creator's mask. Windows says nothing of who created a
-     * thread: it gets the first thread's (as most threads are made by it). */
-    t->mask = wp_intr_new_mask;
+    t->mask = (LONG64)mask;
     AcquireSRWLockExclusive(&wp_intr_lock);
     struct wp_intr **link = &wp_intr_head, *prev = NULL;
     while (*link)
@@ -112,6 +107,35 @@ struct wp_intr *wp_intr_self(void)
     ReleaseSRWLockExclusive(&wp_intr_lock);
     FlsSetValue(wp_intr_fls, t);
     return t;
+}
+
+/* The calling thread's record, made (and the thread known) on first use; NULL without memory. */
+struct wp_intr *wp_intr_self(void)
+{
+    struct wp_intr *t;
+    if (!InitOnceExecuteOnce(&wp_intr_once, wp_intr__init, NULL, NULL))
+        return NULL;
+    if ((t = FlsGetValue(wp_intr_fls)))
+        return t;
+    /* POSIX: a new thread inherits its creator's mask. Windows says nothing of who created a
+     * thread: one winpipe first meets here (made by CreateThread or _beginthreadex) gets the
+     * first thread's mask, as most threads are made by it. A thread made by pthread_create
+     * through winpipe's <pthread.h> was made known with its creator's (wp_intr_self_with). */
+    return wp_intr__make((unsigned long long)wp_intr_new_mask);
+}
+
+/* The calling thread, new, starts with its creator's mask (proc/thread.c): made known with it,
+ * at once, so that no signal is handed to it under another mask first. */
+struct wp_intr *wp_intr_self_with(unsigned long long mask)
+{
+    struct wp_intr *t;
+    if (!InitOnceExecuteOnce(&wp_intr_once, wp_intr__init, NULL, NULL))
+        return NULL;
+    if ((t = FlsGetValue(wp_intr_fls))) { /* met already: only the thread itself sets its mask */
+        InterlockedExchange64(&t->mask, (LONG64)mask);
+        return t;
+    }
+    return wp_intr__make(mask);
 }
 
 /* winpipe's own signal thread takes no signal for the process: it is the one that hands them out. */
