@@ -239,6 +239,9 @@ int winpipe_killpg(pid_t pgrp, int sig);
 /* Process fds (<sys/pidfd.h>) and waitid (<sys/wait.h>), with Linux's values. A pidfd is an fd
  * that poll() and select() report readable once its process has ended. */
 #define WINPIPE_PIDFD_NONBLOCK O_NONBLOCK
+#define WINPIPE_PIDFD_SIGNAL_THREAD (1u << 0)
+#define WINPIPE_PIDFD_SIGNAL_THREAD_GROUP (1u << 1)
+#define WINPIPE_PIDFD_SIGNAL_PROCESS_GROUP (1u << 2)
 #define WINPIPE_P_ALL 0
 #define WINPIPE_P_PID 1
 #define WINPIPE_P_PGID 2

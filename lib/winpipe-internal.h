@@ -366,6 +366,7 @@ int wp_pgroup_set_mine(DWORD pgid);
 
 /* ---- proc/kill.c ---- */
 int wp_kill_process(HANDLE h, DWORD pid, int sig); /* a pidfd's process; -ESRCH once ended */
+int wp_kill_group(DWORD pgid, int sig);              /* kill(-pgid, sig) */
 
 /* ---- proc/signal.c: dispositions, masks, the process's pending set, delivery ---- */
 /* One signal as it travels: a record of the signal channel (sigthread.c), siginfo_t's source. */

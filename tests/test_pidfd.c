@@ -38,6 +38,11 @@ static int pidfd_send_signal(int fd, int sig, siginfo_t *info, unsigned int flag
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+#ifndef PIDFD_SIGNAL_THREAD /* Linux 6.9's, newer than some C libraries' headers */
+#define PIDFD_SIGNAL_THREAD (1u << 0)
+#define PIDFD_SIGNAL_THREAD_GROUP (1u << 1)
+#define PIDFD_SIGNAL_PROCESS_GROUP (1u << 2)
+#endif
 
 static pid_t start(char *const *args)
 {
@@ -200,9 +205,65 @@ static void pidfd_send_signal_errors_are_linuxs(void **state)
     wp_pipe(p, O_CLOEXEC);
     /* 0x100: no flag of any Linux (6.9 added PIDFD_SIGNAL_THREAD 1, _THREAD_GROUP 2, _PROCESS_GROUP 4) */
     assert_errno(pidfd_send_signal(-1, SIGKILL, NULL, 0x100), EINVAL);
+    assert_errno(pidfd_send_signal(-1, SIGKILL, NULL, 8), EINVAL);
+    /* two scopes at once */
+    assert_errno(pidfd_send_signal(-1, SIGKILL, NULL,
+                                   PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP), EINVAL);
+    assert_errno(pidfd_send_signal(-1, SIGKILL, NULL,
+                                   PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP),
+                 EINVAL);
     assert_errno(pidfd_send_signal(-1, SIGKILL, NULL, 0), EBADF);
     assert_errno(pidfd_send_signal(p[0], SIGKILL, NULL, 0), EBADF);
     wp_close_pipe(p);
+}
+
+static pid_t start_in_group(pid_t pgroup)
+{
+    posix_spawnattr_t attr;
+    char *args[] = { "sleep", "60000", NULL };
+    assert_int_equal(posix_spawnattr_init(&attr), 0);
+    assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP), 0);
+    assert_int_equal(posix_spawnattr_setpgroup(&attr, pgroup), 0);
+    pid_t pid = su_spawn(NULL, &attr, args);
+    posix_spawnattr_destroy(&attr);
+    return pid;
+}
+
+/* Linux 6.9's scopes. PIDFD_SIGNAL_THREAD and _THREAD_GROUP reach the process (a process of one
+ * thread, here); PIDFD_SIGNAL_PROCESS_GROUP is kill(-pid): the group the process leads, every
+ * member of it, and ESRCH for a process that leads none. */
+static void pidfd_send_signal_scopes(void **state)
+{
+    (void)state;
+    pid_t plain = start_sleeper();
+    int fd = pidfd_open(plain, 0);
+    assert_true(fd >= 0);
+#ifndef _WIN32
+    if (pidfd_send_signal(fd, 0, NULL, PIDFD_SIGNAL_THREAD_GROUP) < 0 && errno == EINVAL) {
+        assert_ok(kill(plain, SIGKILL));
+        su_reap(plain);
+        wp_close(fd);
+        skip(); /* a kernel before 6.9 knows no scope */
+    }
+#endif
+    assert_ok(pidfd_send_signal(fd, 0, NULL, PIDFD_SIGNAL_THREAD));
+    assert_ok(pidfd_send_signal(fd, 0, NULL, PIDFD_SIGNAL_THREAD_GROUP));
+    /* in our group, leading none */
+    assert_errno(pidfd_send_signal(fd, SIGTERM, NULL, PIDFD_SIGNAL_PROCESS_GROUP), ESRCH);
+    assert_ok(pidfd_send_signal(fd, SIGTERM, NULL, PIDFD_SIGNAL_THREAD));
+    assert_killed(su_reap(plain), SIGTERM);
+    wp_close(fd);
+
+    pid_t leader = start_in_group(0);
+    pid_t member = start_in_group(leader);
+    int lfd = pidfd_open(leader, 0), mfd = pidfd_open(member, 0);
+    assert_true(lfd >= 0 && mfd >= 0);
+    assert_errno(pidfd_send_signal(mfd, SIGTERM, NULL, PIDFD_SIGNAL_PROCESS_GROUP), ESRCH);
+    assert_ok(pidfd_send_signal(lfd, SIGTERM, NULL, PIDFD_SIGNAL_PROCESS_GROUP));
+    assert_killed(su_reap(member), SIGTERM);
+    assert_killed(su_reap(leader), SIGTERM);
+    wp_close(lfd);
+    wp_close(mfd);
 }
 
 /* The point of a pidfd: after the child was reaped, nothing done through the pidfd reaches any
@@ -299,6 +360,17 @@ static void assert_info(const siginfo_t *si, pid_t pid, int code, int status)
     assert_int_equal(si->si_status, status);
 }
 
+/* waitid with WNOHANG and nothing to report: 0, and a siginfo all zero (Linux's). */
+static void assert_nothing_ready(idtype_t type, pid_t id, int options)
+{
+    siginfo_t si;
+    memset(&si, 0x55, sizeof si);
+    assert_ok(waitid(type, (id_t)id, &si, options | WNOHANG));
+    assert_int_equal(si.si_pid, 0);
+    assert_int_equal(si.si_signo, 0);
+    assert_int_equal(si.si_status, 0);
+}
+
 /* P_PID: WNOHANG answers 0 with si_pid 0 while the child runs; WNOWAIT reports without
  * reaping, so that waitpid reaps it after. */
 static void waitid_p_pid_wnowait_then_waitpid(void **state)
@@ -308,10 +380,7 @@ static void waitid_p_pid_wnowait_then_waitpid(void **state)
     int st;
     (void)state;
     pid_t s = start_sleeper();
-    memset(&si, 0x55, sizeof si);
-    assert_ok(waitid(P_PID, (id_t)s, &si, WEXITED | WNOHANG));
-    assert_int_equal(si.si_pid, 0);
-    assert_int_equal(si.si_signo, 0);
+    assert_nothing_ready(P_PID, s, WEXITED);
     pid_t pid = start(args);
     assert_ok(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT));
     assert_info(&si, pid, CLD_EXITED, 7);
@@ -340,8 +409,7 @@ static void waitid_p_all_and_p_pgid(void **state)
     pid_t leader = su_spawn(NULL, &attr, args);
     posix_spawnattr_destroy(&attr);
     pid_t mine = start_sleeper();
-    assert_ok(waitid(P_PGID, (id_t)leader, &si, WEXITED | WNOHANG));
-    assert_int_equal(si.si_pid, 0);
+    assert_nothing_ready(P_PGID, leader, WEXITED);
     assert_ok(kill(mine, SIGTERM));
     assert_ok(waitid(P_PGID, 0, &si, WEXITED));
     assert_info(&si, mine, CLD_KILLED, SIGTERM);
@@ -368,6 +436,48 @@ static void waitid_p_pidfd(void **state)
     assert_info(&si, pid, CLD_EXITED, 3);
     assert_errno(waitid(P_PIDFD, (id_t)fd, &si, WEXITED), ECHILD);
     wp_close(fd);
+}
+
+/* Without WEXITED (only WSTOPPED or WCONTINUED) nothing of an exit is reported, and Linux counts
+ * only the children still running: WNOHANG answers 0 while one runs; a child that has ended but
+ * is not reaped is ECHILD at once, blocking or not; a blocking wait lasts while a matching child
+ * runs and answers ECHILD once none does. The ended children stay for waitpid. */
+static void waitid_without_wexited_waits_only_for_running_children(void **state)
+{
+    char *quick[] = { "exit", "5", NULL };
+    char *brief[] = { "sleep", "300", NULL };
+    siginfo_t si;
+    int st;
+    (void)state;
+    pid_t s = start_sleeper();
+    assert_nothing_ready(P_PID, s, WSTOPPED);
+    assert_nothing_ready(P_ALL, 0, WCONTINUED);
+
+    pid_t z = start(quick);
+    int fd = pidfd_open(z, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(poll_one(fd, -1), POLLIN); /* ended, not reaped */
+    assert_errno(waitid(P_PID, (id_t)z, &si, WSTOPPED | WNOHANG), ECHILD);
+    assert_errno(waitid(P_PID, (id_t)z, &si, WSTOPPED), ECHILD);
+    assert_errno(waitid(P_PIDFD, (id_t)fd, &si, WCONTINUED | WNOWAIT), ECHILD);
+    wp_close(fd);
+
+    /* blocks while the child runs; its end is no stop: ECHILD */
+    pid_t b = start(brief);
+    assert_errno(waitid(P_PID, (id_t)b, &si, WSTOPPED), ECHILD);
+    assert_rc(waitpid(b, &st, WNOHANG), b);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+
+    /* P_ALL: blocks until the sleeper, killed meanwhile, has ended too */
+    assert_ok(kill(s, SIGKILL));
+    assert_errno(waitid(P_ALL, 0, &si, WSTOPPED | WCONTINUED), ECHILD);
+    assert_rc(waitpid(s, &st, WNOHANG), s);
+    assert_killed(st, SIGKILL);
+    assert_rc(waitpid(z, &st, WNOHANG), z);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 5);
+    assert_errno(waitid(P_ALL, 0, &si, WSTOPPED | WNOHANG), ECHILD);
 }
 
 /* ---- many ---- */
@@ -457,12 +567,14 @@ int main(void)
         WP_TEST(pidfd_dup_outlives_the_original),
         WP_TEST(pidfd_send_signal_ends_the_process),
         WP_TEST(pidfd_send_signal_errors_are_linuxs),
+        WP_TEST(pidfd_send_signal_scopes),
         WP_TEST(pidfd_after_reap_names_no_other_process),
         WP_TEST(pidfd_of_a_process_that_is_not_a_child),
         WP_TEST(waitid_errors_are_linuxs),
         WP_TEST(waitid_p_pid_wnowait_then_waitpid),
         WP_TEST(waitid_p_all_and_p_pgid),
         WP_TEST(waitid_p_pidfd),
+        WP_TEST(waitid_without_wexited_waits_only_for_running_children),
         WP_TEST(many_pidfds_and_pipes_in_one_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,6 +233,12 @@ int wp_kill_process(HANDLE h, DWORD pid, int sig)
     return r < 0 ? r : 0;
 }
 
+/* pidfd_send_signal's PIDFD_SIGNAL_PROCESS_GROUP: kill(-pgid, sig). */
+int wp_kill_group(DWORD pgid, int sig)
+{
+    return wp_kill(-(pid_t)pgid, sig);
+}
+
 int winpipe_kill(pid_t pid, int sig)
 {
     return (int)wp_trace_ret(wp_ret(wp_kill(pid, sig)), "kill(%d, %d)", (int)pid, sig);

@@ -59,13 +59,22 @@ int winpipe_pidfd_open(pid_t pid, unsigned int flags)
                              flags);
 }
 
-/* Linux, in its order: EINVAL for flags (none is known to winpipe), EBADF for an fd that is no
- * pidfd; then kill()'s answers (kill.c: a zombie takes it, a reaped process is ESRCH). A
- * siginfo is EINVAL: winpipe delivers none (compat-docs/process-groups.md). */
+/* Linux 6.9's scopes: at most one of them. */
+#define WP_PROCFD_SCOPES (WINPIPE_PIDFD_SIGNAL_THREAD | WINPIPE_PIDFD_SIGNAL_THREAD_GROUP \
+                          | WINPIPE_PIDFD_SIGNAL_PROCESS_GROUP)
+
+/* Linux, in its order: EINVAL for an unknown flag or more than one scope, EBADF for an fd that is
+ * no pidfd, EINVAL for a siginfo (winpipe delivers none: compat-docs/process-groups.md); then
+ * kill()'s answers (kill.c: a zombie takes it, a reaped process is ESRCH).
+ * PIDFD_SIGNAL_PROCESS_GROUP is kill(-pid): the group whose id is the process's pid, ESRCH when
+ * it leads none. POSIX has no thread of another process to aim at, and Linux's
+ * PIDFD_SIGNAL_THREAD aims at its first thread: winpipe delivers it to the process, as
+ * PIDFD_SIGNAL_THREAD_GROUP and no flag do (the same for a process of one thread). */
 static int wp_procfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, unsigned int flags)
 {
     struct wp_ofd *ofd;
-    if (flags)
+    unsigned int scope = flags & WP_PROCFD_SCOPES;
+    if ((flags & ~(unsigned)WP_PROCFD_SCOPES) || (scope & (scope - 1)))
         return -EINVAL;
     int r = wp_fdtab_get(pidfd, &ofd);
     if (r < 0)
@@ -74,6 +83,8 @@ static int wp_procfd_send_signal(int pidfd, int sig, winpipe_siginfo_t *info, un
         r = -EBADF;
     else if (info)
         r = -EINVAL;
+    else if (scope == WINPIPE_PIDFD_SIGNAL_PROCESS_GROUP)
+        r = wp_kill_group(wp_pidfd_pid(ofd), sig);
     else
         r = wp_kill_process(wp_pidfd_handle(ofd), wp_pidfd_pid(ofd), sig);
     wp_ofd_unref(ofd);

@@ -272,28 +272,33 @@ static void wp_wait__wake(void *arg)
     ReleaseSRWLockExclusive(&wp_wait_lock);
 }
 
-static pid_t wp_wait__any_locked(pid_t pid, int options, int nowait, DWORD *code,
-                                 struct wp_intr *t);
+static pid_t wp_wait__any_locked(pid_t pid, int options, DWORD *code, struct wp_intr *t);
 
-/* The wait of waitpid and waitid, for a child that pid matches (wp_wait__match); nowait:
- * WNOWAIT, the child stays. POSIX lets a signal interrupt it: -EINTR once one is pending for
- * this thread. The interruptible section is left outside the table lock, which its waker takes. */
-static pid_t wp_wait__any(pid_t pid, int options, int nowait, DWORD *code)
+/* The wait of waitpid and waitid, for a child that pid matches (wp_wait__match), with waitid's
+ * options: WEXITED (waitpid's always), WNOWAIT (the child stays), WNOHANG. POSIX lets a signal
+ * interrupt it: -EINTR once one is pending for this thread. The interruptible section is left
+ * outside the table lock, which its waker takes. */
+static pid_t wp_wait__any(pid_t pid, int options, DWORD *code)
 {
     struct wp_intr *t = (options & WINPIPE_WNOHANG) ? NULL : wp_intr_self();
     struct wp_intr_waker w = { wp_wait__wake, NULL }, *outer = NULL;
     if (t && pid <= 0)
         outer = wp_intr_enter(t, &w);
-    pid_t r = wp_wait__any_locked(pid, options, nowait, code, t);
+    pid_t r = wp_wait__any_locked(pid, options, code, t);
     if (t && pid <= 0)
         wp_intr_leave(t, outer);
     return r;
 }
 
-/* Takes the table lock, and has let it go when it returns. */
-static pid_t wp_wait__any_locked(pid_t pid, int options, int nowait, DWORD *code,
-                                 struct wp_intr *t)
+/* Takes the table lock, and has let it go when it returns.
+ *
+ * Without WEXITED (waitid with only WSTOPPED/WCONTINUED) there is nothing to report, ever: a
+ * Windows process never stops nor continues. Linux then counts only the children still running:
+ * it waits while one does, and answers ECHILD once none does (an ended, unreaped child counts
+ * for nothing without WEXITED) — so such a wait ends when its children end, or with a signal. */
+static pid_t wp_wait__any_locked(pid_t pid, int options, DWORD *code, struct wp_intr *t)
 {
+    int exits = (options & WINPIPE_WEXITED) != 0;
     AcquireSRWLockExclusive(&wp_wait_lock);
 again:
     for (;;) {
@@ -302,16 +307,21 @@ again:
         /* A single child is asked directly; a scan of many trusts the thread-pool flags first,
          * and asks each child only when it must answer at once. */
         for (int poll = pid > 0; poll < 2; poll++) {
+            any = NULL; /* without WEXITED, what the first scan took to run may have ended */
+            unwatched = 0;
             for (link = &wp_children; *link; link = &(*link)->next) {
                 if (!wp_wait__match(*link, pid))
                     continue;
-                any = *link;
-                unwatched |= !any->wait;
-                if (!wp_wait__done(*link, poll))
+                int done = wp_wait__done(*link, poll);
+                if (!done || exits) {
+                    any = *link;
+                    unwatched |= !any->wait;
+                }
+                if (!done || !exits)
                     continue;
                 if (!(wp_signal_child_action() & WP_CHILD_AUTOREAP))
-                    return nowait ? wp_wait__peek_unlock(*link, code)
-                                  : wp_wait__reap_unlock(link, code);
+                    return (options & WINPIPE_WNOWAIT) ? wp_wait__peek_unlock(*link, code)
+                                                       : wp_wait__reap_unlock(link, code);
                 /* POSIX: with SIGCHLD ignored or SA_NOCLDWAIT an ended child is reaped by
                  * itself, never reported: this wait found it before the thread pool did. */
                 DWORD unused;
@@ -341,7 +351,7 @@ static pid_t wp_waitpid(pid_t pid, int options, DWORD *code)
         return -EINVAL;
     if (pid == INT_MIN)
         return -ESRCH; /* Linux: -INT_MIN names no group */
-    return wp_wait__any(pid, options, 0, code);
+    return wp_wait__any(pid, options | WINPIPE_WEXITED, code);
 }
 
 pid_t winpipe_waitpid_exit_code(pid_t pid, int *status, int options, unsigned int *exit_code)
@@ -451,14 +461,7 @@ static int wp_waitid(int idtype, unsigned int uid, winpipe_siginfo_t *info, int 
     default:
         return -EINVAL;
     }
-    /* A Windows process never stops nor continues: WSTOPPED/WCONTINUED without WEXITED has
-     * nothing to report, ever. Linux would block for good (or answer 0 with WNOHANG); winpipe
-     * answers as WNOHANG does, ECHILD included, rather than hang (compat-docs/process-groups.md). */
-    if (!(options & WINPIPE_WEXITED))
-        pid = wp_wait__any(pid, WINPIPE_WNOHANG, 1, &code) < 0 ? -ECHILD : 0;
-    else
-        pid = wp_wait__any(pid, options & WINPIPE_WNOHANG, (options & WINPIPE_WNOWAIT) != 0,
-                           &code);
+    pid = wp_wait__any(pid, options, &code);
     if (pid < 0)
         return pid;
     if (info)
