@@ -100,6 +100,11 @@ int wp_nt_pipe_server(HANDLE *h, DWORD size, int sync); /* a new unnamed pipe's 
 int wp_nt_pipe_client(HANDLE server, HANDLE *h, int sync); /* its write end */
 int wp_nt_pipe_nowait(HANDLE h);   /* PIPE_NOWAIT: a write that does not fit writes nothing */
 int wp_nt_process_env(HANDLE process, wchar_t **out, size_t *len); /* another's environment */
+/* Windows 8's wait completion packets; wp_nt_waitpkt_new() is NULL where the system has none */
+HANDLE wp_nt_waitpkt_new(void);
+int wp_nt_waitpkt_arm(HANDLE pkt, HANDLE port, HANDLE h, ULONG_PTR key, ULONG_PTR arg,
+                      int *already);
+void wp_nt_waitpkt_free(HANDLE pkt);
 
 /* ---- base/inherit.c: what a winpipe parent gives a child beyond the C runtime's fds ---- */
 #define WP_INHERIT_NONBLOCK 0x01 /* the fd's description has O_NONBLOCK */
@@ -182,6 +187,13 @@ struct wp_wake {
     HANDLE handle;  /* out, not ready: signalled when the fd may be (NULL: a port packet comes) */
     int unarmed;    /* out, not ready: nothing will wake the call for this fd; look again soon */
     void *state;    /* the kind's own, kept across the call's checks; poll_end frees it */
+};
+
+/* A packet on poll's completion port that tells more than "look again": its key is a sink (pipes'
+ * completions and plain wake-ups have key 0), and the poll that takes it hands the sink the
+ * packet's argument, where an OVERLAPPED pointer would be. */
+struct wp_port_sink {
+    void (*packet)(ULONG_PTR arg);
 };
 
 /* What a kind of description does; every kind's file defines one (wp_opipe_kind, …). */

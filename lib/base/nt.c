@@ -200,3 +200,73 @@ int wp_nt_pipe_client(HANDLE server, HANDLE *h, int sync)
                              FILE_NON_DIRECTORY_FILE | (sync ? FILE_SYNCHRONOUS_IO_NONALERT : 0));
     return st < 0 ? -wp_errno_from_nt(st) : 0;
 }
+
+/* ---- wait completion packets ---- */
+
+/* Windows 8's: "when h is signalled, post this packet to that port", once, with no thread of the
+ * thread pool waiting (Microsoft documents them as ntdll exports with no import library). Wine 8
+ * has none: then every wp_nt_waitpkt_new() is NULL, and the caller falls back to the pool. */
+typedef NTSTATUS(NTAPI *wp_nt__pkt_create_fn)(PHANDLE, ACCESS_MASK, POBJECT_ATTRIBUTES);
+typedef NTSTATUS(NTAPI *wp_nt__pkt_associate_fn)(HANDLE, HANDLE, HANDLE, PVOID, PVOID, NTSTATUS,
+                                                 ULONG_PTR, PBOOLEAN);
+typedef NTSTATUS(NTAPI *wp_nt__pkt_cancel_fn)(HANDLE, BOOLEAN);
+
+static struct {
+    wp_nt__pkt_create_fn create;
+    wp_nt__pkt_associate_fn associate;
+    wp_nt__pkt_cancel_fn cancel;
+} wp_nt_pkt;
+static INIT_ONCE wp_nt_pkt_once = INIT_ONCE_STATIC_INIT;
+
+/* Through void (*)(void): a cast between function types that says it means it. */
+static void (*wp_nt__export(HMODULE ntdll, const char *name))(void)
+{
+    return (void (*)(void))GetProcAddress(ntdll, name);
+}
+
+static BOOL CALLBACK wp_nt__find_pkt(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    (void)once; (void)param; (void)ctx;
+    if (!ntdll)
+        return TRUE;
+    wp_nt__pkt_create_fn create =
+        (wp_nt__pkt_create_fn)wp_nt__export(ntdll, "NtCreateWaitCompletionPacket");
+    wp_nt__pkt_associate_fn associate =
+        (wp_nt__pkt_associate_fn)wp_nt__export(ntdll, "NtAssociateWaitCompletionPacket");
+    wp_nt__pkt_cancel_fn cancel =
+        (wp_nt__pkt_cancel_fn)wp_nt__export(ntdll, "NtCancelWaitCompletionPacket");
+    if (create && associate && cancel) { /* all three, or none is used */
+        wp_nt_pkt.create = create;
+        wp_nt_pkt.associate = associate;
+        wp_nt_pkt.cancel = cancel;
+    }
+    return TRUE;
+}
+
+HANDLE wp_nt_waitpkt_new(void)
+{
+    HANDLE pkt = NULL;
+    InitOnceExecuteOnce(&wp_nt_pkt_once, wp_nt__find_pkt, NULL, NULL);
+    if (!wp_nt_pkt.create || wp_nt_pkt.create(&pkt, GENERIC_ALL, NULL) < 0)
+        return NULL;
+    return pkt;
+}
+
+/* Once h is signalled (now, if it already is), the port gets a packet: key, and arg where an
+ * OVERLAPPED pointer would be. *already: h was signalled when associated. */
+int wp_nt_waitpkt_arm(HANDLE pkt, HANDLE port, HANDLE h, ULONG_PTR key, ULONG_PTR arg,
+                      int *already)
+{
+    BOOLEAN signalled = FALSE;
+    NTSTATUS st = wp_nt_pkt.associate(pkt, port, h, (PVOID)key, (PVOID)arg, 0, 0, &signalled);
+    *already = st >= 0 && signalled;
+    return st < 0 ? -wp_errno_from_nt(st) : 0;
+}
+
+/* Cancels the packet's wait, and takes back its packet if the port still holds it; closes it. */
+void wp_nt_waitpkt_free(HANDLE pkt)
+{
+    wp_nt_pkt.cancel(pkt, TRUE);
+    CloseHandle(pkt);
+}

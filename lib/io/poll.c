@@ -200,6 +200,24 @@ static int wp_poll__bridge_all(struct wp_pollent *ents, nfds_t n)
     return all;
 }
 
+/* A sink's packet (struct wp_port_sink) is handed on, and so is every other that is already
+ * queued: many processes ending at once then come back in one call rather than one a call.
+ * Packets of key 0 taken with them only said "look again", which the caller does anyway. */
+static void wp_poll__sink_packets(ULONG_PTR key, ULONG_PTR arg)
+{
+    OVERLAPPED_ENTRY more[64];
+    ULONG n = 0;
+    ((const struct wp_port_sink *)key)->packet(arg);
+    do {
+        if (!GetQueuedCompletionStatusEx(wp_port, more, 64, &n, 0, FALSE))
+            return;
+        for (ULONG i = 0; i < n; i++)
+            if (more[i].lpCompletionKey)
+                ((const struct wp_port_sink *)more[i].lpCompletionKey)
+                    ->packet((ULONG_PTR)more[i].lpOverlapped);
+    } while (n == 64);
+}
+
 /* Sleeps until the port has news or ms pass (INFINITE: forever), as leader or follower. */
 static void wp_poll__sleep(unsigned long long seen_epoch, DWORD ms)
 {
@@ -217,11 +235,13 @@ static void wp_poll__sleep(unsigned long long seen_epoch, DWORD ms)
     ReleaseSRWLockExclusive(&wp_poll_lock);
 
     /* One packet a time: taking more makes Wine ask the server once more per wake-up, and a
-     * packet only says "look again" — the fds' own state says what happened. */
+     * packet mostly says "look again" — the fds' own state says what happened. */
     DWORD bytes;
-    ULONG_PTR key;
-    OVERLAPPED *ov;
+    ULONG_PTR key = 0;
+    OVERLAPPED *ov = NULL;
     BOOL any = GetQueuedCompletionStatus(wp_port, &bytes, &key, &ov, ms) || ov != NULL;
+    if (any && key)
+        wp_poll__sink_packets(key, (ULONG_PTR)ov);
 
     AcquireSRWLockExclusive(&wp_poll_lock);
     wp_poll_leader = 0;

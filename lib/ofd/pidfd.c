@@ -6,11 +6,11 @@
  * nothing: EINVAL, as Linux.
  *
  * Waking poll(): in event mode the process handle itself, signalled when the process ends. With
- * poll's completion port (more than 64 fds), a thread-pool wait registered once for the
- * description's life posts to the port when the process ends and marks it ended, so that a
- * poll() over many idle pidfds asks the system nothing per call. (Windows 8's
- * NtAssociateWaitCompletionPacket would do without the pool's wait threads, one per 63 waits;
- * Wine 8 does not export it, so it could not be tested here and is not used.) */
+ * poll's completion port (more than 64 fds), the description arms once for its life a wait that
+ * posts a packet to the port when the process ends: Windows 8's wait completion packet, or,
+ * where the system has none (Wine 8), a thread-pool wait whose callback posts the same packet.
+ * The packet names the description by a key; the poll that takes it marks the description ended
+ * (wp_pidfd__packet), so that a poll() over many idle pidfds asks the system nothing per pidfd. */
 #include "winpipe-internal.h"
 
 /* The child table's mark that a child was reaped, shared with its pidfds. */
@@ -19,14 +19,18 @@ struct wp_pidfd_reap {
     volatile LONG reaped;
 };
 
+/* Port mode's wait: none yet, being armed by one polling thread, or armed for good. */
+enum { WP_PIDFD_UNARMED, WP_PIDFD_ARMING, WP_PIDFD_ARMED };
+
 struct wp_pidfd {
     HANDLE h;                   /* the process: SYNCHRONIZE, and what else the opener got */
     DWORD pid;
     struct wp_pidfd_reap *reap; /* NULL: no child of ours, never marked */
     volatile LONG ended;        /* seen ended */
-    HANDLE volatile wait;       /* the thread-pool wait posting to port, once registered */
-    HANDLE port;
-    unsigned long long key;     /* the wait's callback finds it by this (wait.c says why) */
+    volatile LONG armed;        /* WP_PIDFD_*: port mode's wait */
+    HANDLE pkt;                 /* armed: the wait completion packet, or NULL and... */
+    HANDLE wait;                /* ...the thread-pool wait that posts in its stead */
+    unsigned long long key;     /* what the packet names it by (wait.c says why not a pointer) */
     struct wp_pidfd *live_next; /* on wp_pidfd_live until released */
 };
 
@@ -34,6 +38,7 @@ struct wp_pidfd {
 static SRWLOCK wp_pidfd_lock = SRWLOCK_INIT;
 static struct wp_pidfd *wp_pidfd_live;
 static unsigned long long wp_pidfd_last_key;
+static HANDLE wp_pidfd_port; /* poll's completion port, the same for every call */
 
 struct wp_pidfd_reap *wp_pidfd_reap_new(void)
 {
@@ -59,36 +64,74 @@ void wp_pidfd_reap_set(struct wp_pidfd_reap *r)
     InterlockedExchange(&r->reaped, 1);
 }
 
-/* arg is the description's key: a call that comes after the description was released (Wine 8
- * was seen to make one, proc/wait.c) finds nothing and does nothing. */
-static VOID CALLBACK wp_pidfd__ended_cb(PVOID arg, BOOLEAN timed_out)
+/* A packet from a pidfd's wait: arg is its key. A packet that comes after the description was
+ * released (queued before, or from a late callback: Wine 8 was seen to make one, proc/wait.c)
+ * finds nothing and does nothing. */
+static void wp_pidfd__packet(ULONG_PTR arg)
 {
-    struct wp_pidfd *p;
-    (void)timed_out;
     AcquireSRWLockShared(&wp_pidfd_lock);
-    for (p = wp_pidfd_live; p && p->key != (uintptr_t)arg; p = p->live_next)
-        ;
-    if (p) {
+    struct wp_pidfd *p = wp_pidfd_live;
+    while (p && p->key != arg)
+        p = p->live_next;
+    if (p)
         InterlockedExchange(&p->ended, 1);
-        PostQueuedCompletionStatus(p->port, 0, 0, NULL);
-    }
     ReleaseSRWLockShared(&wp_pidfd_lock);
 }
 
-/* Port mode: the wait that posts to the port when the process ends, registered once (by
- * whichever polling thread comes first). 0: the system refused it. */
+static const struct wp_port_sink wp_pidfd_sink = { wp_pidfd__packet };
+
+/* The thread pool's stand-in for a wait completion packet: the callback posts the packet. */
+static VOID CALLBACK wp_pidfd__ended_cb(PVOID arg, BOOLEAN timed_out)
+{
+    (void)timed_out;
+    PostQueuedCompletionStatus(wp_pidfd_port, 0, (ULONG_PTR)&wp_pidfd_sink, (LPOVERLAPPED)arg);
+}
+
+/* A wait completion packet for p. An already ended process is marked now, and poll woken: the
+ * system may post nothing for a handle that was signalled at association. */
+static int wp_pidfd__arm_packet(struct wp_pidfd *p)
+{
+    int already;
+    HANDLE pkt = wp_nt_waitpkt_new();
+    if (!pkt)
+        return 0;
+    if (wp_nt_waitpkt_arm(pkt, wp_pidfd_port, p->h, (ULONG_PTR)&wp_pidfd_sink, (ULONG_PTR)p->key,
+                          &already) < 0) {
+        wp_nt_waitpkt_free(pkt);
+        return 0;
+    }
+    p->pkt = pkt;
+    if (already) {
+        InterlockedExchange(&p->ended, 1);
+        PostQueuedCompletionStatus(wp_pidfd_port, 0, 0, NULL);
+    }
+    return 1;
+}
+
+static int wp_pidfd__arm_pool(struct wp_pidfd *p)
+{
+    return RegisterWaitForSingleObject(&p->wait, p->h, wp_pidfd__ended_cb,
+                                       (PVOID)(uintptr_t)p->key, INFINITE,
+                                       WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD) != 0;
+}
+
+/* Port mode: the wait that posts to the port when the process ends, armed once, by whichever
+ * polling thread comes first. 0: not armed (by this call): the caller waits on the handle. */
 static int wp_pidfd__arm(struct wp_pidfd *p, HANDLE port)
 {
-    HANDLE wait;
-    if (p->wait)
+    if (p->armed == WP_PIDFD_ARMED)
         return 1;
-    p->port = port;
-    if (!RegisterWaitForSingleObject(&wait, p->h, wp_pidfd__ended_cb, (PVOID)(uintptr_t)p->key,
-                                     INFINITE, WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD))
-        return 0;
-    if (InterlockedCompareExchangePointer((PVOID volatile *)&p->wait, wait, NULL) != NULL)
-        UnregisterWaitEx(wait, INVALID_HANDLE_VALUE); /* another thread's came first */
-    return 1;
+    if (InterlockedCompareExchange(&p->armed, WP_PIDFD_ARMING, WP_PIDFD_UNARMED)
+        != WP_PIDFD_UNARMED)
+        return 0; /* another thread is arming it: this call bridges the handle meanwhile */
+    wp_pidfd_port = port;
+    if (wp_pidfd__arm_packet(p) || wp_pidfd__arm_pool(p)) {
+        InterlockedExchange(&p->armed, WP_PIDFD_ARMED);
+        return 1;
+    }
+    p->wait = NULL;
+    InterlockedExchange(&p->armed, WP_PIDFD_UNARMED);
+    return 0;
 }
 
 /* The process has ended. In port mode, once the wait is armed, its mark says so without
@@ -109,7 +152,7 @@ static short wp_pidfd__poll(struct wp_ofd *ofd, int fd, short events, struct wp_
     (void)fd;
     /* Linux: POLLIN (with POLLRDNORM) once the process has ended, POLLHUP once it is reaped. */
     short hup = p->reap && p->reap->reaped ? POLLHUP : 0;
-    if (wp_pidfd__ended(p, !w->port || !p->wait))
+    if (wp_pidfd__ended(p, !w->port || p->armed != WP_PIDFD_ARMED))
         return (short)((events & WP_POLLIN_BITS) | hup);
     if (!w->port || !wp_pidfd__arm(p, w->port))
         w->handle = p->h; /* event mode, or no wait: poll.c waits on (or bridges) the handle */
@@ -125,6 +168,8 @@ static void wp_pidfd__release(void *impl)
         link = &(*link)->live_next;
     *link = p->live_next;
     ReleaseSRWLockExclusive(&wp_pidfd_lock);
+    if (p->pkt)
+        wp_nt_waitpkt_free(p->pkt);
     if (p->wait)
         UnregisterWaitEx(p->wait, INVALID_HANDLE_VALUE);
     CloseHandle(p->h);
