@@ -43,4 +43,13 @@ static __inline int winpipe_pthread_create(pthread_t *thread, const pthread_attr
 
 #undef pthread_create
 #define pthread_create winpipe_pthread_create
+/* winpthreads wraps these in macros of the same name (cancellation points), which would call
+ * the plain names (winpipe's real symbols) rather than the winpipe_ names <signal.h> and
+ * <unistd.h> give them. */
+#undef pause
+#undef sigwait
+#undef sigwaitinfo
+#define pause winpipe_pause
+#define sigwait winpipe_sigwait
+#define sigwaitinfo winpipe_sigwaitinfo
 #endif

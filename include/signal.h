@@ -15,6 +15,7 @@
 #if defined(_WIN32) && !defined(WINPIPE_SIGNAL_H)
 #define WINPIPE_SIGNAL_H
 #include <errno.h>
+#include <time.h> /* POSIX: <signal.h> gives struct timespec, for sigtimedwait */
 #include <winpipe.h>
 #ifndef WINPIPE_BUILDING
 #undef signal
@@ -179,6 +180,9 @@ typedef winpipe_siginfo_t siginfo_t;
 #undef pthread_sigmask
 #undef sigpending
 #undef sigsuspend
+#undef sigtimedwait
+#undef sigwaitinfo
+#undef sigwait
 #undef psignal
 #define kill winpipe_kill
 #define killpg winpipe_killpg
@@ -190,6 +194,9 @@ typedef winpipe_siginfo_t siginfo_t;
 #define pthread_sigmask winpipe_pthread_sigmask
 #define sigpending winpipe_sigpending
 #define sigsuspend winpipe_sigsuspend
+#define sigtimedwait winpipe_sigtimedwait
+#define sigwaitinfo winpipe_sigwaitinfo
+#define sigwait winpipe_sigwait
 #define psignal winpipe_psignal
 #endif
 #endif

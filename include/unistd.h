@@ -26,6 +26,8 @@
 #undef getdtablesize
 #undef alarm
 #define alarm winpipe_alarm
+#undef pause
+#define pause winpipe_pause
 #undef getpgrp
 #undef getpgid
 #undef setpgid

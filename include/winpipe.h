@@ -154,6 +154,12 @@ int winpipe_sigprocmask(int how, const _sigset_t *set, _sigset_t *old);
 int winpipe_pthread_sigmask(int how, const _sigset_t *set, _sigset_t *old); /* an error number */
 int winpipe_sigpending(_sigset_t *set);
 int winpipe_sigsuspend(const _sigset_t *mask);
+struct timespec;
+int winpipe_sigtimedwait(const _sigset_t *set, winpipe_siginfo_t *info,
+                         const struct timespec *timeout);
+int winpipe_sigwaitinfo(const _sigset_t *set, winpipe_siginfo_t *info);
+int winpipe_sigwait(const _sigset_t *set, int *sig); /* an error number */
+int winpipe_pause(void);
 char *winpipe_strsignal(int sig);
 void winpipe_psignal(int sig, const char *s);
 unsigned int winpipe_alarm(unsigned int seconds);

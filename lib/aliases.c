@@ -100,6 +100,10 @@ int sigsuspend(const _sigset_t *mask);
 char *strsignal(int sig);
 void psignal(int sig, const char *s);
 unsigned int alarm(unsigned int seconds);
+int sigtimedwait(const _sigset_t *set, winpipe_siginfo_t *info, const struct timespec *timeout);
+int sigwaitinfo(const _sigset_t *set, winpipe_siginfo_t *info);
+int sigwait(const _sigset_t *set, int *sig);
+int pause(void);
 
 int sigaction(int sig, const struct winpipe_sigaction *act, struct winpipe_sigaction *old)
 {
@@ -119,6 +123,26 @@ int sigpending(_sigset_t *set)
 int sigsuspend(const _sigset_t *mask)
 {
     return winpipe_sigsuspend(mask);
+}
+
+int sigtimedwait(const _sigset_t *set, winpipe_siginfo_t *info, const struct timespec *timeout)
+{
+    return winpipe_sigtimedwait(set, info, timeout);
+}
+
+int sigwaitinfo(const _sigset_t *set, winpipe_siginfo_t *info)
+{
+    return winpipe_sigwaitinfo(set, info);
+}
+
+int sigwait(const _sigset_t *set, int *sig)
+{
+    return winpipe_sigwait(set, sig);
+}
+
+int pause(void)
+{
+    return winpipe_pause();
 }
 
 char *strsignal(int sig)

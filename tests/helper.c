@@ -302,6 +302,16 @@ int wp_group_restore_sigpipe(void **state)
     return signal(SIGPIPE, SIG_DFL) == SIG_ERR ? -1 : 0;
 }
 
+void wp_handle_signal(int sig, void (*fn)(int), int flags)
+{
+    struct sigaction act;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = fn;
+    act.sa_flags = flags;
+    sigemptyset(&act.sa_mask);
+    assert_int_equal(sigaction(sig, &act, NULL), 0);
+}
+
 void wp_signals_to_default(const int *sigs, size_t n)
 {
     sigset_t none;

@@ -103,6 +103,8 @@ int wp_group_restore_sigpipe(void **state);
 /* A test's signals back to SIG_DFL with nothing blocked: each of sigs[0..n-1] is ignored first,
  * so that one still pending is discarded, then the mask is emptied, then SIG_DFL again. */
 void wp_signals_to_default(const int *sigs, size_t n);
+/* sigaction(sig) with handler fn, flags and an empty sa_mask, failing the test on error. */
+void wp_handle_signal(int sig, void (*fn)(int), int flags);
 
 /* Arms the watchdog for the test `name`: hung after `seconds` (times the speed factor) without
  * progress. wp_setup arms it with WP_WATCHDOG_SECONDS; a test whose single steps take longer may

@@ -48,12 +48,7 @@ static void on_usr1(int sig)
 
 static void install(int flags)
 {
-    struct sigaction act;
-    memset(&act, 0, sizeof act);
-    act.sa_handler = on_usr1;
-    act.sa_flags = flags;
-    sigemptyset(&act.sa_mask);
-    assert_ok(sigaction(SIGUSR1, &act, NULL));
+    wp_handle_signal(SIGUSR1, on_usr1, flags);
 }
 
 static void mask_usr1(int how)

@@ -1,5 +1,6 @@
 /* signal.c: dispositions (signal, sigaction), masks (sigprocmask, pthread_sigmask, sigpending,
- * sigsuspend), raise, the process's pending set, and delivery: a signal's action run in a thread.
+ * sigsuspend), the waits for a signal (sigsuspend, pause, sigwait, sigtimedwait), raise, the
+ * process's pending set, and delivery: a signal's action run in a thread.
  * Where signals come from — the signal thread reading the process's channel, the console,
  * SIGCHLD, alarm, other processes — is sigthread.c's and sigsend.c's; they hand signals in through
  * wp_signal_generate() and wp_signal_dispatch(). What a thread is to a signal (its mask, its own
@@ -530,6 +531,128 @@ int winpipe_sigsuspend(const _sigset_t *mask)
 {
     return (int)wp_trace_ret(wp_ret(wp_sigsuspend(mask)), "sigsuspend(%#llx)",
                              (unsigned long long)*mask);
+}
+
+/* pause(): sigsuspend with the mask the thread has. */
+int winpipe_pause(void)
+{
+    struct wp_intr *t = wp_signal__self();
+    _sigset_t mask = t ? (_sigset_t)wp_intr_mask(t) : 0;
+    int r = t ? wp_sigsuspend(&mask) : -ENOMEM;
+    return (int)wp_trace_ret(wp_ret(r), "pause()");
+}
+
+/* ---- sigwait: a signal taken rather than delivered ---- */
+
+/* The next signal pending for t that t lets through now: one of want is taken and returned (rec
+ * filled); another has its action run here: -EINTR once a handler ran. 0: none left. */
+static int wp_signal__next(struct wp_intr *t, unsigned long long want, struct wp_sigrec *rec)
+{
+    while (wp_intr_pending(t) && wp_signal__take(t, rec)) {
+        if (want & WP_SIG_BIT(rec->sig))
+            return rec->sig;
+        if (wp_signal__act(t, rec) & WP_INTR_RAN)
+            return -EINTR;
+    }
+    return 0;
+}
+
+/* Linux's sigtimedwait: the signals of set are let through for the wait (the caller normally
+ * blocks them) and the first to be pending is taken, its handler not run; any other signal the
+ * thread lets through runs its action, and a handler's ends the wait with EINTR (never
+ * restarted, SA_RESTART or not). SIGKILL and SIGSTOP in set are left out, as Linux does. us:
+ * the time-out (0: look once; ~0ULL: none): then EAGAIN. */
+static int wp_sigwait__timed(const _sigset_t *set, struct wp_sigrec *rec, unsigned long long us)
+{
+    struct wp_intr *t = wp_signal__self();
+    if (!t)
+        return -ENOMEM;
+    unsigned long long want = (unsigned long long)*set & ~WP_SIG_UNBLOCKABLE;
+    unsigned long long due = us == ~0ULL ? 0 : wp_win32_clock_us() + us;
+    HANDLE ev = wp_intr_event(t);
+    struct wp_intr_waker w = { wp_intr_wake_event, ev };
+    struct wp_intr_waker *outer = wp_intr_enter(t, &w);
+    unsigned long long saved = wp_signal_wait_mask(t, wp_intr_mask(t) & ~want);
+    int r;
+    for (;;) {
+        if ((r = wp_signal__next(t, want, rec)) != 0)
+            break;
+        unsigned long long now = wp_win32_clock_us();
+        if (due && now >= due) {
+            r = -EAGAIN;
+            break;
+        }
+        /* us == 0: look once (due is now, already passed when looked at again) */
+        unsigned long long ms = !due ? INFINITE : (due - now + 999) / 1000;
+        WaitForSingleObject(ev, ms >= INFINITE ? INFINITE - 1 : (DWORD)ms);
+    }
+    wp_signal_restore_mask(t, saved);
+    wp_intr_leave(t, outer);
+    return r;
+}
+
+/* Linux: EINVAL for a time-out with tv_nsec outside [0, 1e9) or a negative tv_sec. */
+static int wp_sigwait__timeout_us(const struct timespec *ts, unsigned long long *us)
+{
+    if (!ts) {
+        *us = ~0ULL;
+        return 0;
+    }
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+        return -EINVAL;
+    unsigned long long sec = (unsigned long long)ts->tv_sec;
+    /* beyond 30 years: as good as none, and no sum below can wrap */
+    *us = sec > 1000000000ULL ? ~0ULL : sec * 1000000ULL + (ts->tv_nsec + 999) / 1000;
+    return 0;
+}
+
+static int wp_sigtimedwait(const _sigset_t *set, winpipe_siginfo_t *info,
+                           const struct timespec *ts)
+{
+    struct wp_sigrec rec;
+    unsigned long long us;
+    if (!set)
+        return -EFAULT;
+    int r = wp_sigwait__timeout_us(ts, &us);
+    if (r < 0 || (r = wp_sigwait__timed(set, &rec, us)) < 0)
+        return r;
+    if (info) {
+        memset(info, 0, sizeof *info);
+        info->si_signo = rec.sig;
+        /* glibc folds the kernel's SI_TKILL (raise's tgkill) into SI_USER here, and here only:
+         * a handler still sees SI_TKILL */
+        info->si_code = rec.code == SI_TKILL ? SI_USER : rec.code;
+        info->si_pid = rec.pid;
+        info->si_status = rec.status;
+    }
+    return r;
+}
+
+int winpipe_sigtimedwait(const _sigset_t *set, winpipe_siginfo_t *info, const struct timespec *ts)
+{
+    int r = wp_sigtimedwait(set, info, ts);
+    wp_signal_deliver(); /* what the wait let through and the mask now lets through */
+    return (int)wp_trace_ret(wp_ret(r), "sigtimedwait(0x%llx, 0x%llx, 0x%llx)",
+                             WP_TRACE_PTR(set), WP_TRACE_PTR(info), WP_TRACE_PTR(ts));
+}
+
+int winpipe_sigwaitinfo(const _sigset_t *set, winpipe_siginfo_t *info)
+{
+    return winpipe_sigtimedwait(set, info, NULL);
+}
+
+/* POSIX: an error number, not -1 and errno; glibc's waits again after a handler's EINTR. */
+int winpipe_sigwait(const _sigset_t *set, int *sig)
+{
+    int r;
+    do
+        r = wp_sigtimedwait(set, NULL, NULL);
+    while (r == -EINTR);
+    wp_signal_deliver();
+    if (r > 0 && sig)
+        *sig = r;
+    return wp_trace_err(r < 0 ? -r : 0, "sigwait(0x%llx, 0x%llx) -> %d", WP_TRACE_PTR(set),
+                        WP_TRACE_PTR(sig), r);
 }
 
 /* ---- raise ---- */
