@@ -186,6 +186,8 @@ struct wp_wake {
     HANDLE port;    /* in: poll's completion port, or NULL when poll waits on handles */
     HANDLE handle;  /* out, not ready: signalled when the fd may be (NULL: a port packet comes) */
     int unarmed;    /* out, not ready: nothing will wake the call for this fd; look again soon */
+    int sink;       /* out, not ready: its news comes as a sink packet (struct wp_port_sink),
+                     * which only a call that takes from the port sees */
     void *state;    /* the kind's own, kept across the call's checks; poll_end frees it */
 };
 

@@ -480,6 +480,70 @@ static void waitid_without_wexited_waits_only_for_running_children(void **state)
     assert_errno(waitid(P_ALL, 0, &si, WSTOPPED | WNOHANG), ECHILD);
 }
 
+/* ---- past 64 fds ---- */
+
+#define IDLE_PIPES 66 /* their read ends, with a pidfd: poll's completion port */
+
+/* Polls set (n fds, the pidfd last) with timeout ms until the pidfd is readable; every other fd
+ * reported must be ready for what it asked. No progress is reported meanwhile: a poll that never
+ * sees the process's end is a hang the watchdog catches. */
+static void poll_until_ended(struct pollfd *set, nfds_t n, int ms)
+{
+    for (;;) {
+        int r = poll(set, n, ms);
+        assert_true(r >= 0);
+        if (set[n - 1].revents) {
+            assert_int_equal(set[n - 1].revents, POLLIN);
+            return;
+        }
+        wp_sleep_ms(1);
+    }
+}
+
+/* Past 64 fds a pidfd's end comes to poll() as a packet on its completion port. A poll that does
+ * not sleep — a time-out of 0, or another fd ready at every call — must still report it (Linux
+ * does, at once). */
+static void pidfd_end_reaches_polls_that_never_sleep(void **state)
+{
+    char *brief[] = { "sleep", "200", NULL };
+    struct pollfd set[IDLE_PIPES + 2];
+    int pipes[IDLE_PIPES][2], out[2];
+    siginfo_t si;
+    (void)state;
+    for (int i = 0; i < IDLE_PIPES; i++) {
+        wp_pipe(pipes[i], O_CLOEXEC);
+        set[i] = (struct pollfd){ pipes[i][0], POLLIN, 0 };
+    }
+    /* a time-out of 0, the process ending between two calls */
+    pid_t a = start(brief);
+    int afd = pidfd_open(a, 0);
+    assert_true(afd >= 0);
+    set[IDLE_PIPES] = (struct pollfd){ afd, POLLIN, 0 };
+    assert_int_equal(poll(set, IDLE_PIPES + 1, 0), 0);
+    assert_ok(waitid(P_PIDFD, (id_t)afd, &si, WEXITED | WNOWAIT));
+    poll_until_ended(set, IDLE_PIPES + 1, 0);
+    wp_progress();
+
+    /* poll(-1) with a pipe always writable: every call returns at once */
+    pid_t b = start(brief);
+    int bfd = pidfd_open(b, 0);
+    assert_true(bfd >= 0);
+    wp_pipe(out, O_CLOEXEC);
+    set[IDLE_PIPES] = (struct pollfd){ out[1], POLLOUT, 0 };
+    set[IDLE_PIPES + 1] = (struct pollfd){ bfd, POLLIN, 0 };
+    poll_until_ended(set, IDLE_PIPES + 2, -1);
+    assert_int_equal(set[IDLE_PIPES].revents, POLLOUT);
+    wp_progress();
+
+    assert_int_equal(su_reap(a), 0);
+    assert_int_equal(su_reap(b), 0);
+    wp_close(afd);
+    wp_close(bfd);
+    wp_close_pipe(out);
+    for (int i = 0; i < IDLE_PIPES; i++)
+        wp_close_pipe(pipes[i]);
+}
+
 /* ---- many ---- */
 
 #define MANY 256
@@ -575,6 +639,7 @@ int main(void)
         WP_TEST(waitid_p_all_and_p_pgid),
         WP_TEST(waitid_p_pidfd),
         WP_TEST(waitid_without_wexited_waits_only_for_running_children),
+        WP_TEST(pidfd_end_reaches_polls_that_never_sleep),
         WP_TEST(many_pidfds_and_pipes_in_one_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -81,6 +81,7 @@ static short wp_poll__check(struct wp_pollent *e, struct pollfd *p, int port)
     e->wake.port = port ? wp_port : NULL;
     e->wake.handle = NULL;
     e->wake.unarmed = 0;
+    e->wake.sink = 0;
     return e->ofd->kind->poll(e->ofd, p->fd, p->events, &e->wake);
 }
 
@@ -123,12 +124,17 @@ static void wp_poll__lookup(struct wp_pollent *ents, struct pollfd *fds, nfds_t 
             ents[i].ofd = NULL;
 }
 
-/* The ready count; *unarmed: some fd that is not ready has no wake-up. */
+/* What a scan found beside the ready count. */
+struct wp_poll_scan {
+    int unarmed; /* some fd that is not ready has no wake-up */
+    int sink;    /* some fd that is not ready hears its news through a sink packet */
+};
+
 static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, int port,
-                         int *unarmed)
+                         struct wp_poll_scan *found)
 {
     int ready = 0;
-    *unarmed = 0;
+    found->unarmed = found->sink = 0;
     for (nfds_t i = 0; i < n; i++) {
         if (fds[i].fd < 0)
             fds[i].revents = 0;
@@ -137,7 +143,8 @@ static int wp_poll__scan(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
         else
             fds[i].revents = wp_poll__check(&ents[i], &fds[i], port);
         ready += fds[i].revents != 0;
-        *unarmed |= ents[i].wake.unarmed;
+        found->unarmed |= ents[i].wake.unarmed;
+        found->sink |= ents[i].wake.sink;
     }
     return ready;
 }
@@ -200,22 +207,52 @@ static int wp_poll__bridge_all(struct wp_pollent *ents, nfds_t n)
     return all;
 }
 
-/* A sink's packet (struct wp_port_sink) is handed on, and so is every other that is already
- * queued: many processes ending at once then come back in one call rather than one a call.
- * Packets of key 0 taken with them only said "look again", which the caller does anyway. */
-static void wp_poll__sink_packets(ULONG_PTR key, ULONG_PTR arg)
+/* Takes every packet the port holds now, without waiting, handing each sink's on. Returns how
+ * many were taken. Only a leader takes (wp_poll__sleep says why). Packets of key 0 taken with
+ * them only said "look again", which the leader's epoch tells every call anyway. */
+static unsigned wp_poll__take_now(void)
 {
-    OVERLAPPED_ENTRY more[64];
+    OVERLAPPED_ENTRY got[64];
     ULONG n = 0;
-    ((const struct wp_port_sink *)key)->packet(arg);
+    unsigned total = 0;
     do {
-        if (!GetQueuedCompletionStatusEx(wp_port, more, 64, &n, 0, FALSE))
-            return;
+        if (!GetQueuedCompletionStatusEx(wp_port, got, 64, &n, 0, FALSE))
+            break;
+        total += n;
         for (ULONG i = 0; i < n; i++)
-            if (more[i].lpCompletionKey)
-                ((const struct wp_port_sink *)more[i].lpCompletionKey)
-                    ->packet((ULONG_PTR)more[i].lpOverlapped);
+            if (got[i].lpCompletionKey)
+                ((const struct wp_port_sink *)got[i].lpCompletionKey)
+                    ->packet((ULONG_PTR)got[i].lpOverlapped);
     } while (n == 64);
+    return total;
+}
+
+/* The leader's turn is over: news moves the epoch on, and every follower looks (one of them
+ * takes over as leader). */
+static void wp_poll__end_lead(int news)
+{
+    AcquireSRWLockExclusive(&wp_poll_lock);
+    wp_poll_leader = 0;
+    if (news)
+        wp_poll_epoch++;
+    ReleaseSRWLockExclusive(&wp_poll_lock);
+    WakeAllConditionVariable(&wp_poll_cv);
+}
+
+/* For a call about to return without sleeping, whose fds hear of news only through sink packets:
+ * what the port holds now is taken, unless a call sleeps on it (that leader takes each packet as
+ * it comes). 1: something was taken, the caller looks again. */
+static int wp_poll__take_queued(void)
+{
+    AcquireSRWLockExclusive(&wp_poll_lock);
+    int lead = !wp_poll_leader;
+    wp_poll_leader = 1;
+    ReleaseSRWLockExclusive(&wp_poll_lock);
+    if (!lead)
+        return 0;
+    int news = wp_poll__take_now() > 0;
+    wp_poll__end_lead(news);
+    return news;
 }
 
 /* Sleeps until the port has news or ms pass (INFINITE: forever), as leader or follower. */
@@ -240,15 +277,13 @@ static void wp_poll__sleep(unsigned long long seen_epoch, DWORD ms)
     ULONG_PTR key = 0;
     OVERLAPPED *ov = NULL;
     BOOL any = GetQueuedCompletionStatus(wp_port, &bytes, &key, &ov, ms) || ov != NULL;
-    if (any && key)
-        wp_poll__sink_packets(key, (ULONG_PTR)ov);
-
-    AcquireSRWLockExclusive(&wp_poll_lock);
-    wp_poll_leader = 0;
-    if (any)
-        wp_poll_epoch++;
-    ReleaseSRWLockExclusive(&wp_poll_lock);
-    WakeAllConditionVariable(&wp_poll_cv); /* news, or a follower must take over as leader */
+    if (any && key) {
+        /* a sink's, and what else is queued: many processes ending at once come back in one
+         * call rather than one a call */
+        ((const struct wp_port_sink *)key)->packet((ULONG_PTR)ov);
+        wp_poll__take_now();
+    }
+    wp_poll__end_lead(any);
 }
 
 static unsigned long long wp_poll__epoch(void)
@@ -269,11 +304,16 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
         port = port || wp_poll__needs_port(ents, n);
         w->port = port; /* before the epoch is read: a signal's packet then moves it on */
         unsigned long long seen = port ? wp_poll__epoch() : 0;
-        int unarmed;
-        int ready = wp_poll__scan(ents, fds, n, port, &unarmed);
+        struct wp_poll_scan found;
+        int ready = wp_poll__scan(ents, fds, n, port, &found);
         /* POSIX: 0 only once the whole time-out has passed, and then after one more look */
-        if (ready || timeout == 0 || expired)
+        if (ready || timeout == 0 || expired) {
+            /* a call that does not sleep takes no packet: what sink packets are queued is taken
+             * now, so that their news is in this answer */
+            if (port && found.sink && wp_poll__take_queued())
+                ready = wp_poll__scan(ents, fds, n, port, &found);
             return ready;
+        }
         /* POSIX: a signal whose handler runs ends the wait with EINTR, SA_RESTART or not (Linux
          * never restarts poll); a ready fd comes first. */
         if (t && wp_intr_pending(t) && (wp_signal_deliver() & WP_INTR_RAN))
@@ -283,7 +323,7 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
             unsigned long long now = wp_win32_clock_us();
             ms = now >= deadline ? 0 : (DWORD)((deadline - now + 999) / 1000);
         }
-        if (unarmed && ms > WP_POLL_UNARMED_MS)
+        if (found.unarmed && ms > WP_POLL_UNARMED_MS)
             ms = WP_POLL_UNARMED_MS;
         if (port) {
             if (!wp_poll__bridge_all(ents, n) && ms > WP_POLL_UNARMED_MS)

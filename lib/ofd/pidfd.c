@@ -87,8 +87,8 @@ static VOID CALLBACK wp_pidfd__ended_cb(PVOID arg, BOOLEAN timed_out)
     PostQueuedCompletionStatus(wp_pidfd_port, 0, (ULONG_PTR)&wp_pidfd_sink, (LPOVERLAPPED)arg);
 }
 
-/* A wait completion packet for p. An already ended process is marked now, and poll woken: the
- * system may post nothing for a handle that was signalled at association. */
+/* A wait completion packet for p. For a handle already signalled the system queues the packet
+ * at once (and says so: the process is marked ended now, a packet later changes nothing). */
 static int wp_pidfd__arm_packet(struct wp_pidfd *p)
 {
     int already;
@@ -101,10 +101,8 @@ static int wp_pidfd__arm_packet(struct wp_pidfd *p)
         return 0;
     }
     p->pkt = pkt;
-    if (already) {
+    if (already)
         InterlockedExchange(&p->ended, 1);
-        PostQueuedCompletionStatus(wp_pidfd_port, 0, 0, NULL);
-    }
     return 1;
 }
 
@@ -156,6 +154,8 @@ static short wp_pidfd__poll(struct wp_ofd *ofd, int fd, short events, struct wp_
         return (short)((events & WP_POLLIN_BITS) | hup);
     if (!w->port || !wp_pidfd__arm(p, w->port))
         w->handle = p->h; /* event mode, or no wait: poll.c waits on (or bridges) the handle */
+    else
+        w->sink = 1; /* its end is told by a packet, to whichever call takes it */
     return 0;
 }
 
