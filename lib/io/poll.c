@@ -298,7 +298,7 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
                          struct wp_intr *t, struct wp_poll_waker *w)
 {
     unsigned long long deadline = timeout > 0 ? wp_win32_clock_us() + timeout * 1000ULL : 0;
-    int port = 0, expired = 0;
+    int port = 0, expired = 0, slept = 0;
     for (;;) {
         wp_poll__lookup(ents, fds, n);
         port = port || wp_poll__needs_port(ents, n);
@@ -308,9 +308,9 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
         int ready = wp_poll__scan(ents, fds, n, port, &found);
         /* POSIX: 0 only once the whole time-out has passed, and then after one more look */
         if (ready || timeout == 0 || expired) {
-            /* a call that does not sleep takes no packet: what sink packets are queued is taken
-             * now, so that their news is in this answer */
-            if (port && found.sink && wp_poll__take_queued())
+            /* a call that has not slept took no packet (one that slept had a leader take them):
+             * what sink packets are queued is taken now, so that their news is in this answer */
+            if (port && found.sink && !slept && wp_poll__take_queued())
                 ready = wp_poll__scan(ents, fds, n, port, &found);
             return ready;
         }
@@ -329,6 +329,7 @@ static int wp_poll__wait(struct wp_pollent *ents, struct pollfd *fds, nfds_t n, 
             if (!wp_poll__bridge_all(ents, n) && ms > WP_POLL_UNARMED_MS)
                 ms = WP_POLL_UNARMED_MS;
             wp_poll__sleep(seen, ms);
+            slept = 1;
         } else {
             wp_poll__sleep_events(ents, n, ms, w->ev);
         }
