@@ -207,6 +207,13 @@ static int wp_poll__bridge_all(struct wp_pollent *ents, nfds_t n)
     return all;
 }
 
+/* A packet of key key: a sink's is handed to it; key 0 only said "look again". */
+static void wp_poll__packet(ULONG_PTR key, OVERLAPPED *ov)
+{
+    if (key)
+        ((const struct wp_port_sink *)key)->packet((ULONG_PTR)ov);
+}
+
 /* Takes every packet the port holds now, without waiting, handing each sink's on. Returns how
  * many were taken. Only a leader takes (wp_poll__sleep says why). Packets of key 0 taken with
  * them only said "look again", which the leader's epoch tells every call anyway. */
@@ -220,9 +227,7 @@ static unsigned wp_poll__take_now(void)
             break;
         total += n;
         for (ULONG i = 0; i < n; i++)
-            if (got[i].lpCompletionKey)
-                ((const struct wp_port_sink *)got[i].lpCompletionKey)
-                    ->packet((ULONG_PTR)got[i].lpOverlapped);
+            wp_poll__packet(got[i].lpCompletionKey, got[i].lpOverlapped);
     } while (n == 64);
     return total;
 }
@@ -246,7 +251,8 @@ static int wp_poll__take_queued(void)
 {
     AcquireSRWLockExclusive(&wp_poll_lock);
     int lead = !wp_poll_leader;
-    wp_poll_leader = 1;
+    if (lead)
+        wp_poll_leader = 1;
     ReleaseSRWLockExclusive(&wp_poll_lock);
     if (!lead)
         return 0;
@@ -280,7 +286,7 @@ static void wp_poll__sleep(unsigned long long seen_epoch, DWORD ms)
     if (any && key) {
         /* a sink's, and what else is queued: many processes ending at once come back in one
          * call rather than one a call */
-        ((const struct wp_port_sink *)key)->packet((ULONG_PTR)ov);
+        wp_poll__packet(key, ov);
         wp_poll__take_now();
     }
     wp_poll__end_lead(any);
