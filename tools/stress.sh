@@ -12,8 +12,10 @@
 #   -H N       CPU hogs (busy loops) beside the runs (default 1; 0 = none)
 #   -C         a parallel compile as the hog instead: `make -B -j2` of the library, in a loop
 #   -o DIR     where the logs of failing runs go (default BUILDDIR/stress/DATE)
-#   -e V=X     an extra environment variable for every run (repeatable), e.g.
-#              -e WINPIPE_SPAWN_CYCLES=20 to shorten test_spawn's 500 spawn-and-reap cycles
+#   -e V=X     an extra environment variable for every run (repeatable; set after the
+#              Makefile's, so it may replace one), e.g. -e WINPIPE_SPAWN_CYCLES=20 to shorten
+#              test_spawn's 500 spawn-and-reap cycles, or -e WINEDEBUG=err+all to keep Wine's
+#              own error lines in the logs (the Makefile silences them)
 #   -t SECONDS start no new run after this many seconds (default 0: no limit); the summary
 #              says how many runs were done
 #   -B         do not build: run the programs as they are (e.g. an older build while the
@@ -161,10 +163,10 @@ run_one() {
     name=$(basename "$t")
     (
         cd "$build" || exit 2
+        eval "$test_env"
         for v in "${extra_env[@]}"; do
             export "${v?}"
         done
-        eval "$test_env"
         s0=$(date +%s)
         # shellcheck disable=SC2086  # LOG_COMPILER is a command line
         $log_compiler "$t" >"$work/$name.$n.log" 2>&1
