@@ -3,6 +3,7 @@
 #ifndef WINPIPE_TESTS_SPAWN_UTIL_H
 #define WINPIPE_TESTS_SPAWN_UTIL_H
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <stdio.h>

@@ -2,7 +2,10 @@
  * sigtimedwait take a pending signal of their set (blocked by the caller, as POSIX wants) without
  * running its handler, with its siginfo; the lowest first; one sent later wakes them; another
  * signal's handler ends sigwaitinfo/sigtimedwait with EINTR, while sigwait waits on; time-outs
- * give EAGAIN and bad ones EINVAL. pause() returns -1 EINTR once a handler ran.
+ * give EAGAIN and bad ones EINVAL. pause() returns -1 EINTR once a handler ran. A signal of the
+ * set that is ignored still reaches the call (the caller blocks it: Linux queues it), SIGCHLD of
+ * a child that ends during the wait among them; another signal's handler runs after the call,
+ * with the caller's mask back.
  *
  * Signals sent later come from a "sender" thread that blocks them all and sends
  * kill(getpid(), ...): the test's own thread is the only one that can take them. */
@@ -16,8 +19,10 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "spawn_util.h"
 
 static volatile sig_atomic_t usr1_hits, usr2_hits;
+static volatile sig_atomic_t usr1_blocked_in_handler = -1; /* what on_usr2_raise_usr1 saw */
 
 static void on_usr1(int sig)
 {
@@ -29,6 +34,17 @@ static void on_usr2(int sig)
 {
     (void)sig;
     usr2_hits++;
+}
+
+/* SIGUSR2's handler that looks whether SIGUSR1 is blocked while it runs, then raises SIGUSR1. */
+static void on_usr2_raise_usr1(int sig)
+{
+    sigset_t cur;
+    (void)sig;
+    usr2_hits++;
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    usr1_blocked_in_handler = sigismember(&cur, SIGUSR1);
+    raise(SIGUSR1);
 }
 
 static sigset_t set_of(int a, int b)
@@ -51,6 +67,7 @@ static void block(int a, int b)
 static int setup(void **state)
 {
     usr1_hits = usr2_hits = 0;
+    usr1_blocked_in_handler = -1;
     wp_handle_signal(SIGUSR1, on_usr1, 0);
     wp_handle_signal(SIGUSR2, on_usr2, 0);
     return wp_setup(state);
@@ -59,8 +76,8 @@ static int setup(void **state)
 /* Handlers back to SIG_DFL, nothing pending (discarded while ignored), nothing blocked. */
 static int teardown(void **state)
 {
-    static const int sigs[] = { SIGUSR1, SIGUSR2 };
-    wp_signals_to_default(sigs, 2);
+    static const int sigs[] = { SIGUSR1, SIGUSR2, SIGCHLD };
+    wp_signals_to_default(sigs, 3);
     return wp_teardown(state);
 }
 
@@ -81,7 +98,10 @@ static void *sender_main(void *arg)
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (int i = 0; i < s->n; i++) {
         int before = usr1_hits + usr2_hits;
-        wp_sleep_ms(100); /* let the test's thread be asleep in its call: not needed, but usual */
+        /* Let the test's thread be asleep in its call: a call that takes the signal finds it
+         * pending either way, but one that waits for a handler (pause, EINTR) would wait on if
+         * the handler ran before it. So longer on a slow machine. */
+        wp_sleep_ms((unsigned)(100 * wp_speed_factor()));
         kill(getpid(), s->sigs[i]);
         /* a signal whose handler runs is waited for; one the call takes is not */
         for (int spins = 0; i + 1 < s->n && usr1_hits + usr2_hits == before && spins < 6000;
@@ -209,6 +229,77 @@ static void another_signals_handler_interrupts_sigwaitinfo_not_sigwait(void **st
     assert_int_equal(usr1_hits, 0);
 }
 
+/* The set's signal is ignored (SIG_IGN, or SIGCHLD at SIG_DFL) and blocked, as a caller of
+ * sigwait blocks it: Linux does not discard a blocked signal, nor one that only the wait lets
+ * through (the task's real_blocked), so the call takes it. */
+static void an_ignored_signal_of_the_set_sent_during_the_wait_is_taken(void **state)
+{
+    sigset_t s = set_of(SIGUSR1, 0), pending;
+    struct timespec long_wait = { 600, 0 };
+    struct sender snd;
+    siginfo_t si;
+    (void)state;
+    block(SIGUSR1, 0);
+    assert_ptr_not_equal(signal(SIGUSR1, SIG_IGN), SIG_ERR);
+    sender_start(&snd, SIGUSR1, 0);
+    memset(&si, 0, sizeof si);
+    assert_rc(sigtimedwait(&s, &si, &long_wait), SIGUSR1);
+    assert_int_equal(si.si_signo, SIGUSR1);
+    assert_int_equal(si.si_code, SI_USER);
+    sender_join(&snd);
+    assert_ok(sigpending(&pending));
+    assert_int_equal(sigismember(&pending, SIGUSR1), 0);
+}
+
+/* The usual way to wait for a child with a time-out: SIGCHLD blocked (at SIG_DFL, whose action
+ * is to do nothing), sigtimedwait({SIGCHLD}) while the child runs. Its end wakes the call with
+ * CLD_EXITED, the child's pid and exit status; waitpid then reaps it. */
+static void sigtimedwait_for_sigchld_sees_a_child_end_during_the_wait(void **state)
+{
+    sigset_t s = set_of(SIGCHLD, 0);
+    struct timespec long_wait = { 600, 0 };
+    char *args[] = { "sleep", "300", NULL };
+    siginfo_t si;
+    int status = -1;
+    pid_t pid;
+    (void)state;
+    block(SIGCHLD, 0);
+    pid = su_spawn(NULL, NULL, args);
+    memset(&si, 0, sizeof si);
+    int r = sigtimedwait(&s, &si, &long_wait);
+    assert_int_equal(r, SIGCHLD);
+    assert_int_equal(si.si_signo, SIGCHLD);
+    assert_int_equal(si.si_code, CLD_EXITED);
+    assert_int_equal(si.si_pid, pid);
+    assert_int_equal(si.si_status, 0);
+    assert_rc(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Linux wakes the call for the other signal, puts the caller's mask back, returns EINTR and then
+ * runs the handler: the set is blocked again while it runs, so a signal of the set that the
+ * handler raises stays pending for the next call rather than being acted on. */
+static void another_signals_handler_runs_with_the_callers_mask_back(void **state)
+{
+    sigset_t s = set_of(SIGUSR1, 0), pending;
+    struct timespec zero = { 0, 0 };
+    struct sender snd;
+    (void)state;
+    block(SIGUSR1, 0);
+    wp_handle_signal(SIGUSR2, on_usr2_raise_usr1, 0);
+    sender_start(&snd, SIGUSR2, 0);
+    assert_errno(sigwaitinfo(&s, NULL), EINTR);
+    sender_join(&snd);
+    assert_int_equal(usr2_hits, 1);
+    assert_int_equal(usr1_blocked_in_handler, 1);
+    assert_int_equal(usr1_hits, 0);
+    assert_ok(sigpending(&pending));
+    assert_int_equal(sigismember(&pending, SIGUSR1), 1);
+    assert_rc(sigtimedwait(&s, NULL, &zero), SIGUSR1);
+    assert_int_equal(usr1_hits, 0);
+}
+
 /* pause(): -1 with EINTR once a handler ran. */
 static void pause_returns_after_a_handler(void **state)
 {
@@ -227,6 +318,12 @@ int main(void)
         WP_TEST_FIXTURES(a_pending_signal_is_taken_not_delivered, setup, teardown),
         WP_TEST_FIXTURES(a_signal_sent_later_wakes_the_wait, setup, teardown),
         WP_TEST_FIXTURES(another_signals_handler_interrupts_sigwaitinfo_not_sigwait, setup,
+                         teardown),
+        WP_TEST_FIXTURES(an_ignored_signal_of_the_set_sent_during_the_wait_is_taken, setup,
+                         teardown),
+        WP_TEST_FIXTURES(sigtimedwait_for_sigchld_sees_a_child_end_during_the_wait, setup,
+                         teardown),
+        WP_TEST_FIXTURES(another_signals_handler_runs_with_the_callers_mask_back, setup,
                          teardown),
         WP_TEST_FIXTURES(pause_returns_after_a_handler, setup, teardown),
     };

@@ -19,6 +19,7 @@ struct wp_intr {
     DWORD tid;
     HANDLE ev;                           /* auto-reset: what the default waker sets */
     volatile LONG64 mask;                /* blocked signals: bit sig - 1 */
+    volatile LONG64 waiting_mask;        /* in sigwait: the mask the wait set aside */
     volatile LONG64 pending;             /* signals raised in this thread, not yet delivered */
     int code[WP_SIG_MAX + 1];            /* each one's si_code (proc/signal.c's) */
     struct wp_intr_waker *volatile waker; /* set while it sleeps interruptibly */
@@ -158,6 +159,14 @@ unsigned long long wp_intr_set_mask(struct wp_intr *t, unsigned long long mask, 
     return old;
 }
 
+/* Linux's real_blocked: sigwait lets its set through for the wait, yet a signal the caller blocked
+ * counts as blocked meanwhile (so one whose action is to ignore it is kept for the wait, not
+ * discarded). 0 when the wait is over. */
+void wp_intr_set_waiting_mask(struct wp_intr *t, unsigned long long mask)
+{
+    InterlockedExchange64(&t->waiting_mask, (LONG64)mask);
+}
+
 int wp_intr_is_first(const struct wp_intr *t)
 {
     return t == wp_intr_head;
@@ -250,14 +259,14 @@ int wp_intr_wake_one(int sig)
     return WP_INTR_WOKE;
 }
 
-/* 1: every known thread blocks sig (none would take it now). */
+/* 1: every known thread blocks sig (none would take it now), or set it aside for a sigwait. */
 int wp_intr_blocked_by_all(int sig)
 {
     unsigned long long bit = 1ULL << (sig - 1);
     int all = 1;
     AcquireSRWLockShared(&wp_intr_lock);
     for (struct wp_intr *t = wp_intr_head; t && all; t = t->next)
-        if (t->target && !(t->mask & bit))
+        if (t->target && !((t->mask | t->waiting_mask) & bit))
             all = 0;
     ReleaseSRWLockShared(&wp_intr_lock);
     return all;

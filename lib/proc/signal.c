@@ -315,11 +315,9 @@ static int wp_signal__act(struct wp_intr *t, const struct wp_sigrec *rec)
     return WP_INTR_RAN | ((d.flags & SA_RESTART) ? 0 : WP_INTR_NORESTART);
 }
 
-/* Takes the lowest signal pending for t that t does not block: its own first, then the
- * process's. 0: none. */
-static int wp_signal__take(struct wp_intr *t, struct wp_sigrec *rec)
+/* Takes the lowest signal of allowed pending for t: its own first, then the process's. 0: none. */
+static int wp_signal__take_of(struct wp_intr *t, unsigned long long allowed, struct wp_sigrec *rec)
 {
-    unsigned long long allowed = ~wp_intr_mask(t);
     int sig = wp_signal__lowest(wp_intr_own_pending(t) & allowed);
     memset(rec, 0, sizeof *rec);
     if (sig && wp_intr_take(t, sig, &rec->code)) {
@@ -335,6 +333,12 @@ static int wp_signal__take(struct wp_intr *t, struct wp_sigrec *rec)
     }
     ReleaseSRWLockExclusive(&wp_signal_lock);
     return sig;
+}
+
+/* Takes the lowest signal pending for t that t does not block. 0: none. */
+static int wp_signal__take(struct wp_intr *t, struct wp_sigrec *rec)
+{
+    return wp_signal__take_of(t, ~wp_intr_mask(t), rec);
 }
 
 /* Runs, in this thread, the action of every signal pending for it that it does not block (what
@@ -354,8 +358,9 @@ int wp_signal_deliver(void)
 /* ---- generation: a signal for the process ---- */
 
 /* Makes rec's signal pending for the process; 0 if it is discarded instead (ignored, and not
- * blocked by every thread: Linux keeps a blocked ignored signal pending). Standard signals do
- * not queue: a signal already pending keeps its first information. */
+ * blocked by every thread: Linux keeps a blocked ignored signal pending, also one a sigwait set
+ * aside its block for). Standard signals do not queue: a signal already pending keeps its first
+ * information. */
 int wp_signal_generate(const struct wp_sigrec *rec)
 {
     int sig = rec->sig;
@@ -544,49 +549,66 @@ int winpipe_pause(void)
 
 /* ---- sigwait: a signal taken rather than delivered ---- */
 
-/* The next signal pending for t that t lets through now: one of want is taken and returned (rec
- * filled); another has its action run here: -EINTR once a handler ran. 0: none left. */
-static int wp_signal__next(struct wp_intr *t, unsigned long long want, struct wp_sigrec *rec)
+/* One sleep of sigtimedwait with want let through: a signal of want taken (rec filled); -EINTR
+ * once another signal the thread lets through is pending (not acted on: the caller does that
+ * with its own mask back); -EAGAIN once due (0: none) has passed. POSIX says the caller blocks
+ * want; Linux lets it through for the wait, so the waiting thread is the one woken, and counts
+ * what the caller blocked as blocked meanwhile (real_blocked), so an ignored signal of want is
+ * kept for the wait rather than discarded. */
+static int wp_sigwait__sleep(struct wp_intr *t, unsigned long long want, struct wp_sigrec *rec,
+                             unsigned long long due)
 {
-    while (wp_intr_pending(t) && wp_signal__take(t, rec)) {
-        if (want & WP_SIG_BIT(rec->sig))
-            return rec->sig;
-        if (wp_signal__act(t, rec) & WP_INTR_RAN)
-            return -EINTR;
+    HANDLE ev = wp_intr_event(t);
+    wp_intr_set_waiting_mask(t, wp_intr_mask(t));
+    unsigned long long saved = wp_signal_wait_mask(t, wp_intr_mask(t) & ~want);
+    int r;
+    for (;;) {
+        if (wp_signal__take_of(t, want, rec)) {
+            r = rec->sig;
+            break;
+        }
+        if (wp_intr_pending(t)) {
+            r = -EINTR;
+            break;
+        }
+        unsigned long long now = wp_win32_clock_us();
+        if (due && now >= due) {
+            r = -EAGAIN;
+            break;
+        }
+        unsigned long long ms = !due ? INFINITE : (due - now + 999) / 1000;
+        WaitForSingleObject(ev, ms >= INFINITE ? INFINITE - 1 : (DWORD)ms);
     }
-    return 0;
+    wp_signal_restore_mask(t, saved);
+    wp_intr_set_waiting_mask(t, 0);
+    return r;
 }
 
-/* Linux's sigtimedwait: the signals of set are let through for the wait (the caller normally
- * blocks them) and the first to be pending is taken, its handler not run; any other signal the
- * thread lets through runs its action, and a handler's ends the wait with EINTR (never
- * restarted, SA_RESTART or not). SIGKILL and SIGSTOP in set are left out, as Linux does. us:
- * the time-out (0: look once; ~0ULL: none): then EAGAIN. */
+/* Linux's sigtimedwait: the first signal of set to be pending is taken, its handler not run.
+ * Woken by another signal, Linux puts the caller's mask back, looks at set once more, and runs
+ * that signal's action on the way out: a handler's ends the call with EINTR (never restarted,
+ * SA_RESTART or not); an action that is none (the signal ignored meanwhile) lets it wait on.
+ * SIGKILL and SIGSTOP in set are left out, as Linux does. us: the time-out (0: look once;
+ * ~0ULL: none): then EAGAIN. */
 static int wp_sigwait__timed(const _sigset_t *set, struct wp_sigrec *rec, unsigned long long us)
 {
     struct wp_intr *t = wp_signal__self();
     if (!t)
         return -ENOMEM;
     unsigned long long want = (unsigned long long)*set & ~WP_SIG_UNBLOCKABLE;
+    /* us == 0: look once (due is now, already passed when looked at) */
     unsigned long long due = us == ~0ULL ? 0 : wp_win32_clock_us() + us;
-    HANDLE ev = wp_intr_event(t);
-    struct wp_intr_waker w = { wp_intr_wake_event, ev };
+    struct wp_intr_waker w = { wp_intr_wake_event, wp_intr_event(t) };
     struct wp_intr_waker *outer = wp_intr_enter(t, &w);
-    unsigned long long saved = wp_signal_wait_mask(t, wp_intr_mask(t) & ~want);
     int r;
-    for (;;) {
-        if ((r = wp_signal__next(t, want, rec)) != 0)
-            break;
-        unsigned long long now = wp_win32_clock_us();
-        if (due && now >= due) {
-            r = -EAGAIN;
+    while ((r = wp_sigwait__sleep(t, want, rec, due)) == -EINTR) {
+        if (wp_signal__take_of(t, want, rec)) {
+            r = rec->sig;
             break;
         }
-        /* us == 0: look once (due is now, already passed when looked at again) */
-        unsigned long long ms = !due ? INFINITE : (due - now + 999) / 1000;
-        WaitForSingleObject(ev, ms >= INFINITE ? INFINITE - 1 : (DWORD)ms);
+        if (wp_signal_deliver() & WP_INTR_RAN)
+            break;
     }
-    wp_signal_restore_mask(t, saved);
     wp_intr_leave(t, outer);
     return r;
 }
