@@ -154,6 +154,10 @@ static short wp_pidfd__poll(struct wp_ofd *ofd, int fd, short events, struct wp_
         return (short)((events & WP_POLLIN_BITS) | hup);
     if (!w->port || !wp_pidfd__arm(p, w->port))
         w->handle = p->h; /* event mode, or no wait: poll.c waits on (or bridges) the handle */
+    else if (p->ended)
+        /* arming found the process ended already: Microsoft does not say whether a packet is
+         * queued then, so this call does not wait for one */
+        return (short)((events & WP_POLLIN_BITS) | hup);
     else
         w->sink = 1; /* its end is told by a packet, to whichever call takes it */
     return 0;
