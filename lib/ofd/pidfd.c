@@ -87,8 +87,9 @@ static VOID CALLBACK wp_pidfd__ended_cb(PVOID arg, BOOLEAN timed_out)
     PostQueuedCompletionStatus(wp_pidfd_port, 0, (ULONG_PTR)&wp_pidfd_sink, (LPOVERLAPPED)arg);
 }
 
-/* A wait completion packet for p. For a handle already signalled the system queues the packet
- * at once (and says so: the process is marked ended now, a packet later changes nothing). */
+/* A wait completion packet for p. For a handle already signalled the system says so: the
+ * process is marked ended now (whether a packet comes too Microsoft does not say; one that comes
+ * changes nothing). */
 static int wp_pidfd__arm_packet(struct wp_pidfd *p)
 {
     int already;

@@ -440,16 +440,21 @@ static int wp_signal__break_sig(void)
 
 /* ---- masks ---- */
 
-/* A pending signal this thread may have been woken for, and now blocks, goes to the signal
- * thread to be handed out again (to a thread that does not block it). */
+/* Signals of set pending for the process, which this thread may have been woken for and now
+ * blocks, go to the signal thread to be handed out again (to a thread that does not block them). */
+static void wp_signal__hand_on(unsigned long long set)
+{
+    unsigned long long again = set & (unsigned long long)wp_signal_pending;
+    for (int sig = 1; again && sig <= WP_SIG_MAX; sig++)
+        if (again & WP_SIG_BIT(sig))
+            wp_signal__post(-sig, 0);
+}
+
 static void wp_signal__set_mask(struct wp_intr *t, unsigned long long mask, int base)
 {
     mask &= ~WP_SIG_UNBLOCKABLE;
     unsigned long long old = wp_intr_set_mask(t, mask, base);
-    unsigned long long again = mask & ~old & (unsigned long long)wp_signal_pending;
-    for (int sig = 1; again && sig <= WP_SIG_MAX; sig++)
-        if (again & WP_SIG_BIT(sig))
-            wp_signal__post(-sig, 0);
+    wp_signal__hand_on(mask & ~old);
 }
 
 /* What a call that sets a mask for its wait (ppoll, pselect, sigsuspend) puts back. */
@@ -554,13 +559,13 @@ int winpipe_pause(void)
  * with its own mask back); -EAGAIN once due (0: none) has passed. POSIX says the caller blocks
  * want; Linux lets it through for the wait, so the waiting thread is the one woken, and counts
  * what the caller blocked as blocked meanwhile (real_blocked), so an ignored signal of want is
- * kept for the wait rather than discarded. */
+ * kept for the wait rather than discarded. Returns with the caller's mask back. */
 static int wp_sigwait__sleep(struct wp_intr *t, unsigned long long want, struct wp_sigrec *rec,
                              unsigned long long due)
 {
     HANDLE ev = wp_intr_event(t);
-    wp_intr_set_waiting_mask(t, wp_intr_mask(t));
-    unsigned long long saved = wp_signal_wait_mask(t, wp_intr_mask(t) & ~want);
+    unsigned long long caller = wp_intr_mask(t);
+    wp_intr_set_wait_masks(t, caller & ~want & ~WP_SIG_UNBLOCKABLE, caller);
     int r;
     for (;;) {
         if (wp_signal__take_of(t, want, rec)) {
@@ -579,17 +584,17 @@ static int wp_sigwait__sleep(struct wp_intr *t, unsigned long long want, struct 
         unsigned long long ms = !due ? INFINITE : (due - now + 999) / 1000;
         WaitForSingleObject(ev, ms >= INFINITE ? INFINITE - 1 : (DWORD)ms);
     }
-    wp_signal_restore_mask(t, saved);
-    wp_intr_set_waiting_mask(t, 0);
+    wp_intr_set_wait_masks(t, caller, 0);
     return r;
 }
 
 /* Linux's sigtimedwait: the first signal of set to be pending is taken, its handler not run.
  * Woken by another signal, Linux puts the caller's mask back, looks at set once more, and runs
  * that signal's action on the way out: a handler's ends the call with EINTR (never restarted,
- * SA_RESTART or not); an action that is none (the signal ignored meanwhile) lets it wait on.
- * SIGKILL and SIGSTOP in set are left out, as Linux does. us: the time-out (0: look once;
- * ~0ULL: none): then EAGAIN. */
+ * SA_RESTART or not); winpipe lets an action that is none (the signal ignored meanwhile) wait
+ * on, where Linux would answer EINTR. A zero time-out never sleeps: EAGAIN, the other signal's
+ * action on the way out. SIGKILL and SIGSTOP in set are left out, as Linux does. us: the
+ * time-out (0: look once; ~0ULL: none). */
 static int wp_sigwait__timed(const _sigset_t *set, struct wp_sigrec *rec, unsigned long long us)
 {
     struct wp_intr *t = wp_signal__self();
@@ -606,9 +611,16 @@ static int wp_sigwait__timed(const _sigset_t *set, struct wp_sigrec *rec, unsign
             r = rec->sig;
             break;
         }
-        if (wp_signal_deliver() & WP_INTR_RAN)
+        int ran = wp_signal_deliver();
+        if (us == 0) {
+            r = -EAGAIN;
+            break;
+        }
+        if (ran & WP_INTR_RAN)
             break;
     }
+    /* only now: a signal of the set handed on before the look above could have gone elsewhere */
+    wp_signal__hand_on(want & wp_intr_mask(t));
     wp_intr_leave(t, outer);
     return r;
 }
