@@ -5,7 +5,7 @@
  * give EAGAIN and bad ones EINVAL. pause() returns -1 EINTR once a handler ran. A signal of the
  * set that is ignored still reaches the call (the caller blocks it: Linux queues it), SIGCHLD of
  * a child that ends during the wait among them; another signal's handler runs after the call,
- * with the caller's mask back.
+ * with the caller's mask back. A thread that sigwaits takes the signals every thread blocks.
  *
  * Signals sent later come from a "sender" thread that blocks them all and sends
  * kill(getpid(), ...): the test's own thread is the only one that can take them. */
@@ -318,6 +318,49 @@ static void another_signals_handler_runs_with_the_callers_mask_back(void **state
     assert_int_equal(usr1_hits, 0);
 }
 
+/* The daemon pattern: every thread blocks the signals, one thread takes them with sigwait. A
+ * signal sent to the process and a child's SIGCHLD (at SIG_DFL: its action is to do nothing)
+ * both reach that thread; no handler runs. */
+struct waiter {
+    sigset_t set;
+    int got[2];
+    int r[2];
+};
+
+static void *waiter_main(void *arg)
+{
+    struct waiter *w = arg;
+    for (int i = 0; i < 2; i++)
+        w->r[i] = sigwait(&w->set, &w->got[i]);
+    return NULL;
+}
+
+static void a_thread_that_sigwaits_takes_the_processs_signals(void **state)
+{
+    struct waiter w;
+    char *args[] = { "exit", "0", NULL };
+    pthread_t t;
+    int status = -1;
+    pid_t pid;
+    (void)state;
+    block(SIGUSR1, SIGCHLD); /* before the thread starts: it inherits the mask */
+    w.set = set_of(SIGUSR1, SIGCHLD);
+    w.got[0] = w.got[1] = 0;
+    assert_int_equal(pthread_create(&t, NULL, waiter_main, &w), 0);
+    assert_ok(kill(getpid(), SIGUSR1));
+    pid = su_spawn(NULL, NULL, args);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(w.r[0], 0);
+    assert_int_equal(w.r[1], 0);
+    /* the child may end before the kill arrives: either order */
+    assert_int_equal(w.got[0] + w.got[1], SIGUSR1 + SIGCHLD);
+    assert_true(w.got[0] == SIGUSR1 || w.got[0] == SIGCHLD);
+    assert_rc(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(usr1_hits, 0);
+}
+
 /* pause(): -1 with EINTR once a handler ran. */
 static void pause_returns_after_a_handler(void **state)
 {
@@ -344,6 +387,7 @@ int main(void)
                          teardown),
         WP_TEST_FIXTURES(another_signals_handler_runs_with_the_callers_mask_back, setup,
                          teardown),
+        WP_TEST_FIXTURES(a_thread_that_sigwaits_takes_the_processs_signals, setup, teardown),
         WP_TEST_FIXTURES(pause_returns_after_a_handler, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
