@@ -27,6 +27,13 @@
 /* mingw's NSIG (23) counts the C runtime's signals; winpipe's go up to 64. */
 #undef NSIG
 #define NSIG 65
+/* Real-time signals as glibc numbers them (its threads keep 32 and 33): code writes SIGRTMIN + n. */
+#ifndef SIGRTMIN
+#define SIGRTMIN 34
+#endif
+#ifndef SIGRTMAX
+#define SIGRTMAX 64
+#endif
 
 /* ---- spawn.c, wait.c: kill(), and the signal numbers it and waitpid() speak (Linux's) ---- */
 #ifndef SIGHUP
