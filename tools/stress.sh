@@ -154,7 +154,32 @@ stop_all() {
         make -s --no-print-directory -C "$build" wine-kill >/dev/null 2>&1
     fi
 }
-trap 'stop_all; rm -rf "$work"; exit 130' INT TERM
+declare -A done_runs=() failed_runs=() run_secs=()
+summary=()
+# summarize [WHY]: the runs that ended (runs stopped half-way are not counted), per test, and how
+# each failed run died; exit status 0 only if none failed.
+summarize() {
+    local t name r f avg s total_runs=0 total_failed=0
+    echo
+    echo "stress summary: $build, $(( $(date +%s) - ${t0:-$(date +%s)} )) s, $par at once," \
+        "extra env: ${extra_env[*]:-none}${1:+ ($1)}"
+    for t in "${tests[@]}"; do
+        name=$(basename "$t")
+        r=${done_runs[$name]:-0}
+        f=${failed_runs[$name]:-0}
+        total_runs=$((total_runs + r))
+        total_failed=$((total_failed + f))
+        avg=0
+        [ "$r" -gt 0 ] && avg=$(( ${run_secs[$name]:-0} / r ))
+        printf '  %-14s runs %4d  failures %3d  mean run %4d s\n' "$name" "$r" "$f" "$avg"
+    done
+    for s in "${summary[@]}"; do
+        echo "  $s"
+    done
+    echo "stress: $total_runs runs, $total_failed failed"
+    [ "$total_failed" = 0 ]
+}
+trap 'stop_all; summarize "stopped by a signal"; rm -rf "$work"; exit 130' INT TERM
 trap 'rm -rf "$work"' EXIT
 
 # run_one TEST N: one run of TEST; leaves its log and exit status in $work.
@@ -202,8 +227,6 @@ how() {
     echo "${case_:-(no test case running)}: $how_ (exit $rc)"
 }
 
-declare -A done_runs=() failed_runs=() run_secs=()
-summary=()
 finish_one() {
     local t=$1 n=$2 name rc log bad
     name=$(basename "$t")
@@ -267,27 +290,7 @@ while :; do
         say "$total_done runs done, $(( $(date +%s) - t0 )) s"
     fi
 done
-elapsed=$(( $(date +%s) - t0 ))
 run_pids=()
 stop_all
 trap 'rm -rf "$work"' INT TERM
-
-echo
-echo "stress summary: $build, ${elapsed} s, $par at once, extra env: ${extra_env[*]:-none}"
-total_runs=0
-total_failed=0
-for t in "${tests[@]}"; do
-    name=$(basename "$t")
-    r=${done_runs[$name]:-0}
-    f=${failed_runs[$name]:-0}
-    total_runs=$((total_runs + r))
-    total_failed=$((total_failed + f))
-    avg=0
-    [ "$r" -gt 0 ] && avg=$(( ${run_secs[$name]:-0} / r ))
-    printf '  %-14s runs %4d  failures %3d  mean run %4d s\n' "$name" "$r" "$f" "$avg"
-done
-for s in "${summary[@]}"; do
-    echo "  $s"
-done
-echo "stress: $total_runs runs, $total_failed failed"
-[ "$total_failed" = 0 ]
+summarize
