@@ -138,8 +138,8 @@ void wp_intr_not_target(struct wp_intr *t);
 int wp_intr_is_first(const struct wp_intr *t);
 unsigned long long wp_intr_mask(const struct wp_intr *t);
 unsigned long long wp_intr_set_mask(struct wp_intr *t, unsigned long long mask, int base);
-unsigned long long wp_intr_set_wait_masks(struct wp_intr *t, unsigned long long mask,
-                                          unsigned long long waiting); /* sigwait's */
+void wp_intr_set_wait_masks(struct wp_intr *t, unsigned long long mask,
+                            unsigned long long waiting); /* sigwait's */
 void wp_intr_raise(struct wp_intr *t, int sig, int code);
 unsigned long long wp_intr_own_pending(const struct wp_intr *t);
 int wp_intr_take(struct wp_intr *t, int sig, int *code);

@@ -162,15 +162,13 @@ unsigned long long wp_intr_set_mask(struct wp_intr *t, unsigned long long mask, 
 /* Linux's real_blocked: sigwait lets its set through for the wait (mask), yet what the caller
  * blocked counts as blocked meanwhile (waiting; 0 when the wait is over), so a signal whose action
  * is to ignore it is kept for the wait, not discarded. Both change at once, under the lock
- * wp_intr_blocked_by_all reads them under: it never sees the block in neither. The old mask. */
-unsigned long long wp_intr_set_wait_masks(struct wp_intr *t, unsigned long long mask,
-                                          unsigned long long waiting)
+ * wp_intr_blocked_by_all reads them under: it never sees the block in neither. */
+void wp_intr_set_wait_masks(struct wp_intr *t, unsigned long long mask, unsigned long long waiting)
 {
     AcquireSRWLockExclusive(&wp_intr_lock);
-    unsigned long long old = (unsigned long long)InterlockedExchange64(&t->mask, (LONG64)mask);
+    InterlockedExchange64(&t->mask, (LONG64)mask);
     InterlockedExchange64(&t->waiting_mask, (LONG64)waiting);
     ReleaseSRWLockExclusive(&wp_intr_lock);
-    return old;
 }
 
 int wp_intr_is_first(const struct wp_intr *t)
