@@ -88,7 +88,6 @@ struct sender {
     int sigs[2];      /* sent in this order, each after the one before was handled or taken */
     int n;
     volatile int taken; /* the test took the last one sent by sigwait (no handler runs) */
-    volatile int go;    /* the test is about to make its call */
 };
 
 static void *sender_main(void *arg)
@@ -97,14 +96,12 @@ static void *sender_main(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
-    while (!s->go)
-        wp_sleep_ms(1);
     for (int i = 0; i < s->n; i++) {
         int before = usr1_hits + usr2_hits;
-        /* Let the test's thread be asleep in its call (it said it is about to make it): a call
-         * that takes the signal finds it pending either way, but one that waits for a handler
-         * (pause, EINTR) would wait on if the handler ran before it. So longer on a slow
-         * machine. */
+        /* Let the test's thread be asleep in its call (it makes it right after starting this
+         * thread): a call that takes the signal finds it pending either way, but one that waits
+         * for a handler (pause, EINTR) would wait on if the handler ran before it. So longer on
+         * a slow machine. */
         wp_sleep_ms((unsigned)(100 * wp_speed_factor()));
         kill(getpid(), s->sigs[i]);
         /* a signal whose handler runs is waited for; one the call takes is not */
@@ -120,14 +117,7 @@ static void sender_start(struct sender *s, int first, int second)
     s->sigs[0] = first;
     s->sigs[1] = second;
     s->n = second ? 2 : 1;
-    s->go = 0;
     assert_int_equal(pthread_create(&s->t, NULL, sender_main, s), 0);
-}
-
-/* Right before the call the sender's signals are for. */
-static void sender_go(struct sender *s)
-{
-    s->go = 1;
 }
 
 static void sender_join(struct sender *s)
@@ -203,12 +193,10 @@ static void a_signal_sent_later_wakes_the_wait(void **state)
     (void)state;
     block(SIGUSR1, 0);
     sender_start(&snd, SIGUSR1, 0);
-    sender_go(&snd);
     assert_rc(sigwaitinfo(&s, &si), SIGUSR1);
     assert_int_equal(si.si_code, SI_USER);
     sender_join(&snd);
     sender_start(&snd, SIGUSR1, 0);
-    sender_go(&snd);
     assert_int_equal(sigwait(&s, &sig), 0);
     assert_int_equal(sig, SIGUSR1);
     sender_join(&snd);
@@ -227,17 +215,14 @@ static void another_signals_handler_interrupts_sigwaitinfo_not_sigwait(void **st
     block(SIGUSR1, 0);
     wp_handle_signal(SIGUSR2, on_usr2, SA_RESTART);
     sender_start(&snd, SIGUSR2, 0);
-    sender_go(&snd);
     assert_errno(sigwaitinfo(&s, NULL), EINTR);
     sender_join(&snd);
     assert_int_equal(usr2_hits, 1);
     sender_start(&snd, SIGUSR2, 0);
-    sender_go(&snd);
     assert_errno(sigtimedwait(&s, NULL, &long_wait), EINTR);
     sender_join(&snd);
     assert_int_equal(usr2_hits, 2);
     sender_start(&snd, SIGUSR2, SIGUSR1);
-    sender_go(&snd);
     assert_int_equal(sigwait(&s, &sig), 0);
     assert_int_equal(sig, SIGUSR1);
     sender_join(&snd);
@@ -259,7 +244,6 @@ static void an_ignored_signal_of_the_set_sent_during_the_wait_is_taken(void **st
     assert_ptr_not_equal(signal(SIGUSR1, SIG_IGN), SIG_ERR);
     memset(&si, 0, sizeof si);
     sender_start(&snd, SIGUSR1, 0);
-    sender_go(&snd);
     assert_rc(sigtimedwait(&s, &si, &long_wait), SIGUSR1);
     assert_int_equal(si.si_signo, SIGUSR1);
     assert_int_equal(si.si_code, SI_USER);
@@ -306,7 +290,6 @@ static void another_signals_handler_runs_with_the_callers_mask_back(void **state
     block(SIGUSR1, 0);
     wp_handle_signal(SIGUSR2, on_usr2_raise_usr1, 0);
     sender_start(&snd, SIGUSR2, 0);
-    sender_go(&snd);
     assert_errno(sigwaitinfo(&s, NULL), EINTR);
     sender_join(&snd);
     assert_int_equal(usr2_hits, 1);
@@ -367,7 +350,6 @@ static void pause_returns_after_a_handler(void **state)
     struct sender snd;
     (void)state;
     sender_start(&snd, SIGUSR1, 0);
-    sender_go(&snd);
     assert_errno(pause(), EINTR);
     sender_join(&snd);
     assert_int_equal(usr1_hits, 1);
