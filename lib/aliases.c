@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <poll.h>
 #include <sys/select.h>
+#include <sys/time.h>
 
 /* <io.h> declares _pipe dllimport; this definition is meant to replace it. gcc warns about the
  * dropped attribute under -Wattributes, clang under -Winconsistent-dllimport (which gcc lacks). */
@@ -100,6 +101,8 @@ int sigsuspend(const _sigset_t *mask);
 char *strsignal(int sig);
 void psignal(int sig, const char *s);
 unsigned int alarm(unsigned int seconds);
+int setitimer(int which, const struct itimerval *value, struct itimerval *old);
+int getitimer(int which, struct itimerval *value);
 int sigtimedwait(const _sigset_t *set, winpipe_siginfo_t *info, const struct timespec *timeout);
 int sigwaitinfo(const _sigset_t *set, winpipe_siginfo_t *info);
 int sigwait(const _sigset_t *set, int *sig);
@@ -158,6 +161,16 @@ void psignal(int sig, const char *s)
 unsigned int alarm(unsigned int seconds)
 {
     return winpipe_alarm(seconds);
+}
+
+int setitimer(int which, const struct itimerval *value, struct itimerval *old)
+{
+    return winpipe_setitimer(which, value, old);
+}
+
+int getitimer(int which, struct itimerval *value)
+{
+    return winpipe_getitimer(which, value);
 }
 
 /* ---- spawn.c, wait.c: posix_spawn and friends, waitpid, wait, kill ---- */

@@ -3,7 +3,8 @@
  * SA_NOCLDWAIT reaps children by themselves. kill() from this process reaches another winpipe
  * process's handlers (tests/child.c sigrecv) or its default action, whose status waitpid
  * reports. A child starts with this process's mask and ignored signals, or with
- * posix_spawnattr_setsigmask's and setsigdefault's. alarm() and SIGALRM. A console's Ctrl-C. */
+ * posix_spawnattr_setsigmask's and setsigdefault's. alarm(), setitimer/getitimer (ITIMER_REAL, the
+ * timer alarm uses too) and SIGALRM. A console's Ctrl-C. */
 #define _GNU_SOURCE
 #include <unistd.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <poll.h>
+#include <sys/time.h>
 
 #include "helper.h"
 #include "spawn_util.h"
@@ -512,6 +515,163 @@ static void sigalrm_default_action_ends_the_process(void **state)
     assert_int_equal(WTERMSIG(st), SIGALRM);
 }
 
+/* ---- setitimer, getitimer: ITIMER_REAL ---- */
+
+static struct itimerval itimer_val(long s, long us, long every_s, long every_us)
+{
+    struct itimerval v;
+    v.it_value.tv_sec = s;
+    v.it_value.tv_usec = us;
+    v.it_interval.tv_sec = every_s;
+    v.it_interval.tv_usec = every_us;
+    return v;
+}
+
+static void itimer_set(long s, long us, long every_s, long every_us, struct itimerval *old)
+{
+    struct itimerval v = itimer_val(s, us, every_s, every_us);
+    assert_ok(setitimer(ITIMER_REAL, &v, old));
+}
+
+static long long itimer_us(const struct timeval *tv)
+{
+    assert_in_range(tv->tv_usec, 0, 999999);
+    return (long long)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
+/* What getitimer says is left (*left) and the period, in microseconds. */
+static long long itimer_get(long long *left)
+{
+    struct itimerval cur;
+    memset(&cur, 0x55, sizeof cur);
+    assert_ok(getitimer(ITIMER_REAL, &cur));
+    *left = itimer_us(&cur.it_value);
+    return itimer_us(&cur.it_interval);
+}
+
+static void itimer_assert_disarmed(void)
+{
+    long long left;
+    assert_int_equal(itimer_get(&left), 0);
+    assert_int_equal(left, 0);
+}
+
+/* SIGALRM blocked and then ignored: one still pending from the timer is dropped, not delivered
+ * by the next test's default action. */
+static void itimer_drop_pending_sigalrm(void)
+{
+    assert_ptr_not_equal(signal(SIGALRM, SIG_IGN), SIG_ERR);
+    mask_sig(SIG_UNBLOCK, SIGALRM);
+}
+
+static void setitimer_sends_sigalrm_every_period_until_disarmed(void **state)
+{
+    struct itimerval old;
+    (void)state;
+    set_action(SIGALRM, on_count, NULL, 0);
+    mask_sig(SIG_BLOCK, SIGALRM);
+    itimer_set(0, 20000, 0, 20000, NULL);
+    suspend_until(3);
+    itimer_set(0, 0, 0, 0, &old);
+    /* the period exactly; what was left at most one period, never 0 while armed */
+    assert_int_equal(itimer_us(&old.it_interval), 20000);
+    assert_in_range(itimer_us(&old.it_value), 1, 20000);
+    itimer_assert_disarmed();
+    itimer_drop_pending_sigalrm();
+    /* disarmed: a 20 ms timer that still ran would be heard in 200 ms (on a busy machine it
+     * might not be, and the test would pass without showing it) */
+    set_action(SIGALRM, on_count, NULL, 0);
+    int before = hits;
+    assert_int_equal(poll(NULL, 0, 200), 0);
+    assert_int_equal(hits, before);
+}
+
+static void setitimer_without_a_period_sends_sigalrm_once(void **state)
+{
+    (void)state;
+    set_action(SIGALRM, on_count, NULL, 0);
+    mask_sig(SIG_BLOCK, SIGALRM);
+    itimer_set(0, 50000, 0, 0, NULL);
+    suspend_until(1);
+    itimer_assert_disarmed();
+    itimer_drop_pending_sigalrm();
+}
+
+/* getitimer tells what is left (counting down; a busy machine may let seconds go by) and the
+ * period; alarm() shares the timer: it returns what setitimer set, and sets no period. */
+static void getitimer_tells_what_is_left_and_alarm_shares_the_timer(void **state)
+{
+    struct itimerval old;
+    long long left;
+    (void)state;
+    set_action(SIGALRM, on_count, NULL, 0);
+    itimer_set(100, 0, 0, 0, NULL);
+    assert_int_equal(itimer_get(&left), 0);
+    assert_in_range(left, 90000000, 100000000);
+    itimer_set(50, 0, 2, 500000, &old);
+    assert_in_range(itimer_us(&old.it_value), 90000000, 100000000);
+    assert_int_equal(itimer_us(&old.it_interval), 0);
+    assert_int_equal(itimer_get(&left), 2500000);
+    assert_in_range(left, 40000000, 50000000);
+    unsigned prev = alarm(30);
+    assert_in_range(prev, 40, 50);
+    assert_int_equal(itimer_get(&left), 0); /* alarm's timer has no period */
+    assert_in_range(left, 20000000, 30000000);
+    prev = alarm(0);
+    assert_in_range(prev, 20, 30);
+    itimer_assert_disarmed();
+    /* Linux forgets the period of a timer set with no time left: it is disarmed */
+    itimer_set(0, 0, 1, 0, NULL);
+    itimer_assert_disarmed();
+    assert_int_equal(hits, 0);
+}
+
+/* Linux: EINVAL for a time with a negative part or 1,000,000 microseconds or more, and for an
+ * unknown timer; EFAULT for getitimer with no place for the answer; a NULL new value disarms. */
+static void setitimer_refuses_bad_times_and_timers(void **state)
+{
+    struct itimerval v, old;
+    long long left;
+    const long bad[][4] = {
+        { 0, 1000000, 0, 0 }, { 0, -1, 0, 0 }, { -1, 0, 0, 0 },
+        { 1, 0, 0, 1000000 }, { 1, 0, 0, -1 }, { 1, 0, -1, 0 },
+    };
+    (void)state;
+    set_action(SIGALRM, on_count, NULL, 0);
+    itimer_set(100, 0, 0, 0, NULL);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = itimer_val(bad[i][0], bad[i][1], bad[i][2], bad[i][3]);
+        assert_errno(setitimer(ITIMER_REAL, &v, &old), EINVAL);
+        assert_int_equal(itimer_get(&left), 0); /* the timer as it was */
+        assert_in_range(left, 90000000, 100000000);
+    }
+    v = itimer_val(1, 0, 1, 0);
+    assert_errno(setitimer(7, &v, NULL), EINVAL);
+    assert_errno(setitimer(-1, &v, NULL), EINVAL);
+    assert_errno(getitimer(7, &old), EINVAL);
+    assert_errno(getitimer(ITIMER_REAL, NULL), EFAULT);
+    assert_ok(setitimer(ITIMER_REAL, NULL, &old));
+    assert_in_range(itimer_us(&old.it_value), 90000000, 100000000);
+    itimer_assert_disarmed();
+    assert_int_equal(hits, 0);
+}
+
+/* Windows-specific: a timer of the process's CPU time cannot be made; POSIX's error for a timer
+ * the implementation does not know. Linux has them. */
+static void itimer_virtual_and_prof_are_einval(void **state)
+{
+    (void)state;
+#ifdef _WIN32
+    struct itimerval v = itimer_val(1, 0, 0, 0), cur;
+    assert_errno(setitimer(ITIMER_VIRTUAL, &v, NULL), EINVAL);
+    assert_errno(setitimer(ITIMER_PROF, &v, NULL), EINVAL);
+    assert_errno(getitimer(ITIMER_VIRTUAL, &cur), EINVAL);
+    assert_errno(getitimer(ITIMER_PROF, &cur), EINVAL);
+#else
+    skip(); /* Windows-only: Linux has CPU-time timers */
+#endif
+}
+
 /* ---- the console ---- */
 
 /* child interrupt runs PROG and sends it a terminal's Ctrl-C (Windows: CTRL_C_EVENT through a
@@ -584,6 +744,11 @@ int main(void)
         PROC_TEST(alarm_interrupts_a_blocking_read),
         PROC_TEST(alarm_returns_the_time_left_and_0_cancels),
         PROC_TEST(sigalrm_default_action_ends_the_process),
+        PROC_TEST(setitimer_sends_sigalrm_every_period_until_disarmed),
+        PROC_TEST(setitimer_without_a_period_sends_sigalrm_once),
+        PROC_TEST(getitimer_tells_what_is_left_and_alarm_shares_the_timer),
+        PROC_TEST(setitimer_refuses_bad_times_and_timers),
+        PROC_TEST(itimer_virtual_and_prof_are_einval),
         PROC_TEST(ctrl_c_runs_the_sigint_handler),
         PROC_TEST(ctrl_c_ends_a_process_by_sigint),
     };

@@ -1,6 +1,7 @@
 /* sigthread.c: the process's signal channel and winpipe's signal thread, which reads it, and the
- * sources that write to it: the console, alarm()'s timer, and anyone in this process (SIGCHLD,
- * signal.c). Other winpipe processes write to it too: sigsend.c publishes its write end.
+ * sources that write to it: the console, the real-time timer (alarm, setitimer), and anyone in
+ * this process (SIGCHLD, signal.c). Other winpipe processes write to it too: sigsend.c publishes
+ * its write end.
  *
  * POSIX signals arrive between two instructions of a thread; Windows has nothing like it, and
  * runs a console's control handlers on a thread of their own. Here every signal for the process
@@ -11,6 +12,7 @@
  * thread). A negative sig asks to hand an already pending signal out again. */
 #include "winpipe-internal.h"
 #include <signal.h>
+#include <sys/time.h>
 
 #define WP_SIGTHREAD_PIPE_SIZE 65536 /* 4096 records before a sender finds it full */
 
@@ -19,9 +21,10 @@ static HANDLE wp_sigthread_timer;
 static wp_sigthread_take_fn wp_sigthread_take;
 static int (*wp_sigthread_break_sig)(void);
 
-/* alarm(): when the timer is due (wp_win32_clock_us), 0 when none is set. */
+/* ITIMER_REAL, which alarm() shares (as on Linux): when it is next due (wp_win32_clock_us; 0 when
+ * disarmed) and its period in microseconds (0: once). */
 static SRWLOCK wp_sigthread_alarm_lock = SRWLOCK_INIT;
-static unsigned long long wp_sigthread_alarm_due;
+static unsigned long long wp_sigthread_alarm_due, wp_sigthread_alarm_every;
 
 /* Hands a record to the signal thread: 0, -EAGAIN when the channel is full (4096 records the
  * thread has not read yet), -ENOSYS when there is no channel. Never blocks. */
@@ -61,40 +64,151 @@ static BOOL WINAPI wp_sigthread__console(DWORD event)
     return TRUE;
 }
 
-/* ---- alarm ---- */
+/* ---- alarm and ITIMER_REAL ---- */
+
+/* Sets the waitable timer to go off in us microseconds (0: cancels it); the due time is kept only
+ * if the system took it. Lock held. */
+static void wp_sigthread__arm_locked(unsigned long long now, unsigned long long us)
+{
+    wp_sigthread_alarm_due = 0;
+    if (!wp_sigthread_timer)
+        return;
+    if (!us) {
+        CancelWaitableTimer(wp_sigthread_timer);
+        return;
+    }
+    LARGE_INTEGER due = { .QuadPart = -(LONGLONG)(us * 10) }; /* relative, 100 ns units */
+    if (SetWaitableTimer(wp_sigthread_timer, &due, 0, NULL, NULL, FALSE))
+        wp_sigthread_alarm_due = now + us;
+}
+
+/* What is left of the timer, in microseconds: 0 when disarmed, at least 1 while it is armed
+ * (Linux never says 0 of a timer that has not fired). Lock held. */
+static unsigned long long wp_sigthread__left_locked(unsigned long long now)
+{
+    if (!wp_sigthread_alarm_due)
+        return 0;
+    return wp_sigthread_alarm_due > now ? wp_sigthread_alarm_due - now : 1;
+}
+
+/* Sets ITIMER_REAL to go off in value microseconds, then every `every` (0: once; value 0
+ * disarms it, and Linux then forgets the period too); what was left of it and its period before
+ * go to *old_left and *old_every. */
+static void wp_sigthread__set_timer(unsigned long long value, unsigned long long every,
+                                    unsigned long long *old_left, unsigned long long *old_every)
+{
+    AcquireSRWLockExclusive(&wp_sigthread_alarm_lock);
+    unsigned long long now = wp_win32_clock_us();
+    *old_left = wp_sigthread__left_locked(now);
+    *old_every = wp_sigthread_alarm_every;
+    wp_sigthread_alarm_every = value ? every : 0;
+    wp_sigthread__arm_locked(now, value);
+    ReleaseSRWLockExclusive(&wp_sigthread_alarm_lock);
+}
+
+static void wp_sigthread__get_timer(unsigned long long *left, unsigned long long *every)
+{
+    AcquireSRWLockShared(&wp_sigthread_alarm_lock);
+    unsigned long long now = wp_win32_clock_us();
+    *left = wp_sigthread__left_locked(now);
+    *every = wp_sigthread_alarm_every;
+    ReleaseSRWLockShared(&wp_sigthread_alarm_lock);
+}
 
 /* POSIX: alarm(s) sends SIGALRM in s seconds, replacing any earlier alarm (0 cancels it), and
  * returns what was left of that one, in whole seconds (glibc rounds to the nearest, and says 1
- * rather than 0 for an alarm still due). */
+ * rather than 0 for an alarm still due). Linux's alarm is ITIMER_REAL with no period. */
 unsigned int winpipe_alarm(unsigned int seconds)
 {
-    unsigned long long now = wp_win32_clock_us(), left = 0;
-    AcquireSRWLockExclusive(&wp_sigthread_alarm_lock);
-    if (wp_sigthread_alarm_due > now)
-        left = wp_sigthread_alarm_due - now;
-    wp_sigthread_alarm_due = 0;
-    if (seconds && wp_sigthread_timer) {
-        LARGE_INTEGER due = { .QuadPart = -(LONGLONG)seconds * 10000000LL };
-        if (SetWaitableTimer(wp_sigthread_timer, &due, 0, NULL, NULL, FALSE))
-            wp_sigthread_alarm_due = now + seconds * 1000000ULL;
-    } else if (wp_sigthread_timer) {
-        CancelWaitableTimer(wp_sigthread_timer);
-    }
-    ReleaseSRWLockExclusive(&wp_sigthread_alarm_lock);
+    unsigned long long left, every;
+    wp_sigthread__set_timer(seconds * 1000000ULL, 0, &left, &every);
     unsigned int r = (unsigned int)(left / 1000000 + (left % 1000000 >= 500000));
     r = r == 0 && left ? 1 : r;
     wp_trace_ret(r, "alarm(%u)", seconds);
     return r;
 }
 
-/* The timer went off: SIGALRM, unless the alarm was cancelled or set again meanwhile. */
+static unsigned long long wp_sigthread__us(const struct timeval *tv)
+{
+    return (unsigned long long)tv->tv_sec * 1000000ULL + (unsigned long long)tv->tv_usec;
+}
+
+static void wp_sigthread__timeval(unsigned long long us, struct timeval *tv)
+{
+    tv->tv_sec = (long)(us / 1000000);
+    tv->tv_usec = (long)(us % 1000000);
+}
+
+/* Linux: a time with a negative part, or 1,000,000 microseconds or more, is EINVAL. */
+static int wp_sigthread__valid(const struct timeval *tv)
+{
+    return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
+}
+
+/* POSIX: ITIMER_REAL counts real time and sends SIGALRM; ITIMER_VIRTUAL and ITIMER_PROF count the
+ * process's CPU time, which Windows does not let a timer follow: EINVAL, as for a `which` not
+ * known. Linux takes a NULL new value as a disarmed timer. */
+static int wp_setitimer(int which, const struct itimerval *nv, struct itimerval *ov)
+{
+    unsigned long long left, every;
+    if (which != ITIMER_REAL)
+        return -EINVAL;
+    if (nv && (!wp_sigthread__valid(&nv->it_value) || !wp_sigthread__valid(&nv->it_interval)))
+        return -EINVAL;
+    wp_sigthread__set_timer(nv ? wp_sigthread__us(&nv->it_value) : 0,
+                            nv ? wp_sigthread__us(&nv->it_interval) : 0, &left, &every);
+    if (ov) {
+        wp_sigthread__timeval(left, &ov->it_value);
+        wp_sigthread__timeval(every, &ov->it_interval);
+    }
+    return 0;
+}
+
+int winpipe_setitimer(int which, const struct itimerval *nv, struct itimerval *ov)
+{
+    return (int)wp_trace_ret(wp_ret(wp_setitimer(which, nv, ov)), "setitimer(%d, 0x%llx, 0x%llx)",
+                             which, WP_TRACE_PTR(nv), WP_TRACE_PTR(ov));
+}
+
+static int wp_getitimer(int which, struct itimerval *cur)
+{
+    unsigned long long left, every;
+    if (which != ITIMER_REAL)
+        return -EINVAL;
+    if (!cur)
+        return -EFAULT;
+    wp_sigthread__get_timer(&left, &every);
+    wp_sigthread__timeval(left, &cur->it_value);
+    wp_sigthread__timeval(every, &cur->it_interval);
+    return 0;
+}
+
+int winpipe_getitimer(int which, struct itimerval *cur)
+{
+    return (int)wp_trace_ret(wp_ret(wp_getitimer(which, cur)), "getitimer(%d, 0x%llx)", which,
+                             WP_TRACE_PTR(cur));
+}
+
+/* The timer went off: SIGALRM, unless the timer was disarmed or set again meanwhile. A periodic
+ * timer is set again for its next due time after the last one; a timer that went off early (the
+ * system's clock and winpipe's differ a little) is set again for what is left. */
 static void wp_sigthread__alarm_fired(struct wp_intr *self)
 {
     struct wp_sigrec rec = { SIGALRM, SI_KERNEL, 0, 0 };
+    int due = 0;
     AcquireSRWLockExclusive(&wp_sigthread_alarm_lock);
-    int due = wp_sigthread_alarm_due && wp_win32_clock_us() + 1000 >= wp_sigthread_alarm_due;
-    if (due)
-        wp_sigthread_alarm_due = 0;
+    unsigned long long now = wp_win32_clock_us(), at = wp_sigthread_alarm_due;
+    unsigned long long every = wp_sigthread_alarm_every;
+    if (at && now + 1000 >= at) {
+        due = 1;
+        /* POSIX: signals of the timer that would be pending at once are one signal. */
+        unsigned long long next = every ? at + every : 0;
+        if (next && next <= now)
+            next += (now - next) / every * every + every;
+        wp_sigthread__arm_locked(now, next ? next - now : 0);
+    } else if (at) {
+        wp_sigthread__arm_locked(now, at - now);
+    }
     ReleaseSRWLockExclusive(&wp_sigthread_alarm_lock);
     if (due)
         wp_sigthread_take(&rec, self);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <winpipe.h>
@@ -70,6 +71,13 @@ int main(void)
 
     if (close(fds[1]) != 0 || close(fds[0]) != 0)
         return fail("close");
+
+    /* <sys/time.h>'s interval timer, which mingw-w64 lacks: none is set yet. */
+    struct itimerval timer;
+    memset(&timer, 0x55, sizeof timer);
+    if (getitimer(ITIMER_REAL, &timer) != 0 || timer.it_value.tv_sec != 0
+        || timer.it_value.tv_usec != 0 || timer.it_interval.tv_sec != 0)
+        return fail("getitimer(ITIMER_REAL): not a disarmed timer");
     printf("consumer: ok\n");
     return 0;
 }
