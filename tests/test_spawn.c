@@ -731,12 +731,13 @@ static void missing_program_is_enoent(void **state)
 
 static void directory_is_eacces(void **state)
 {
-    char *argv[] = { "dir", NULL };
+    char *argv[] = { "dir", NULL }, dir[64];
     pid_t pid;
     (void)state;
-    assert_int_equal(mkdir("wp-spawn-isdir", 0755), 0);
-    assert_int_equal(posix_spawn(&pid, "./wp-spawn-isdir", NULL, NULL, argv, environ), EACCES);
-    rmdir("wp-spawn-isdir");
+    snprintf(dir, sizeof dir, "./wp-spawn-isdir-%d", (int)getpid());
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(posix_spawn(&pid, dir, NULL, NULL, argv, environ), EACCES);
+    rmdir(dir);
 }
 
 static void garbage_program_is_enoexec(void **state)
@@ -1022,11 +1023,12 @@ static void spawnp_searches_the_callers_path_when_envp_has_none(void **state)
 static void batch_files_get_safe_arguments_or_einval(void **state)
 {
 #ifdef _WIN32
-    const char *bat = "wp-spawn-test.bat";
+    char bat[64];
+    snprintf(bat, sizeof bat, "wp-spawn-test-%d.bat", (int)getpid());
     FILE *f = fopen(bat, "w");
-    char *ok[] = { (char *)bat, "one", "two words", "a&b", NULL };
-    char *bad1[] = { (char *)bat, "x\" & echo INJECTED", NULL };
-    char *bad2[] = { (char *)bat, "%PATH%", NULL };
+    char *ok[] = { bat, "one", "two words", "a&b", NULL };
+    char *bad1[] = { bat, "x\" & echo INJECTED", NULL };
+    char *bad2[] = { bat, "%PATH%", NULL };
     posix_spawn_file_actions_t fa;
     pid_t pid;
     int p[2];
@@ -1061,8 +1063,14 @@ static void batch_files_get_safe_arguments_or_einval(void **state)
 static void batch_file_names_with_trailing_dots_or_spaces_are_batch_files(void **state)
 {
 #ifdef _WIN32
-    static const char *names[] = { "wp-spawn-dot.bat.", "wp-spawn-dot.bat ", "wp-spawn-dot.BAT. ." };
-    FILE *f = fopen("wp-spawn-dot.bat", "w");
+    static const char *suffixes[] = { ".bat.", ".bat ", ".BAT. ." };
+    char bat[64], names[3][80];
+    /* the process's own names: runs of the suite at once (tools/stress.sh) share the directory */
+    snprintf(bat, sizeof bat, "wp-spawn-dot-%d", (int)getpid());
+    for (int i = 0; i < 3; i++)
+        snprintf(names[i], sizeof names[i], "%s%s", bat, suffixes[i]);
+    strcat(bat, ".bat");
+    FILE *f = fopen(bat, "w");
     posix_spawn_file_actions_t fa;
     pid_t pid;
     int p[2];
@@ -1089,7 +1097,7 @@ static void batch_file_names_with_trailing_dots_or_spaces_are_batch_files(void *
         free(out);
         assert_int_equal(posix_spawn(&pid, names[i], NULL, NULL, bad, environ), EINVAL);
     }
-    unlink("wp-spawn-dot.bat");
+    unlink(bat);
 #else
     (void)state;
     skip(); /* Windows only: Linux runs no batch files */
@@ -1505,8 +1513,9 @@ static void overlong_command_line_is_e2big_every_time(void **state)
 static void overlong_batch_file_command_line_is_e2big_every_time(void **state)
 {
 #ifdef _WIN32
-    const char *bat = "wp-spawn-e2big.bat";
-    char *arg = e2big_arg(), *argv[] = { (char *)bat, arg, NULL };
+    char bat[64];
+    snprintf(bat, sizeof bat, "wp-spawn-e2big-%d.bat", (int)getpid());
+    char *arg = e2big_arg(), *argv[] = { bat, arg, NULL };
     FILE *f = fopen(bat, "w");
     (void)state;
     assert_non_null(f);
