@@ -1,7 +1,7 @@
 /* <signal.h> wrapper: mingw-w64's own header, then what POSIX adds and the C runtime lacks, from
  * winpipe: the signal numbers (Linux's), sigset_t and its functions, struct sigaction and
  * siginfo_t, sigaction(), masks (sigprocmask, pthread_sigmask, sigpending, sigsuspend), psignal,
- * kill; signal() and raise() are winpipe's too, sharing sigaction's dispositions (compat-docs/
+ * siginterrupt, kill; signal() and raise() are winpipe's too, sharing sigaction's dispositions (compat-docs/
  * signal.md). On a POSIX host it is the system header and nothing else. */
 
 /* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
@@ -191,6 +191,7 @@ typedef winpipe_siginfo_t siginfo_t;
 #undef sigwaitinfo
 #undef sigwait
 #undef psignal
+#undef siginterrupt
 #define kill winpipe_kill
 #define killpg winpipe_killpg
 /* Both struct sigaction and sigaction() become winpipe_sigaction. */
@@ -205,5 +206,6 @@ typedef winpipe_siginfo_t siginfo_t;
 #define sigwaitinfo winpipe_sigwaitinfo
 #define sigwait winpipe_sigwait
 #define psignal winpipe_psignal
+#define siginterrupt winpipe_siginterrupt
 #endif
 #endif

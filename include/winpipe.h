@@ -162,6 +162,7 @@ int winpipe_sigwait(const _sigset_t *set, int *sig); /* an error number */
 int winpipe_pause(void);
 char *winpipe_strsignal(int sig);
 void winpipe_psignal(int sig, const char *s);
+int winpipe_siginterrupt(int sig, int flag);
 unsigned int winpipe_alarm(unsigned int seconds);
 
 /* ---- thread.c: <pthread.h>'s pthread_create gives the new thread its creator's signal mask ---- */

@@ -100,6 +100,7 @@ int sigpending(_sigset_t *set);
 int sigsuspend(const _sigset_t *mask);
 char *strsignal(int sig);
 void psignal(int sig, const char *s);
+int siginterrupt(int sig, int flag);
 unsigned int alarm(unsigned int seconds);
 int setitimer(int which, const struct itimerval *value, struct itimerval *old);
 int getitimer(int which, struct itimerval *value);
@@ -156,6 +157,11 @@ char *strsignal(int sig)
 void psignal(int sig, const char *s)
 {
     winpipe_psignal(sig, s);
+}
+
+int siginterrupt(int sig, int flag)
+{
+    return winpipe_siginterrupt(sig, flag);
 }
 
 unsigned int alarm(unsigned int seconds)

@@ -1,8 +1,9 @@
 /* test_eintr: a signal for a thread blocked in a call POSIX lets it interrupt — read and write
  * on a pipe, poll, select, waitpid, sigsuspend, ppoll, pselect — runs its handler in that thread;
  * the call then fails with EINTR, or, with SA_RESTART, read, write and waitpid carry on (poll,
- * select, ppoll, pselect and sigsuspend never do). The block-then-ppoll/pselect/sigsuspend
- * pattern never loses a signal, and a signal that finds no thread waiting is still handled.
+ * select, ppoll, pselect and sigsuspend never do); siginterrupt turns SA_RESTART off and on. The
+ * block-then-ppoll/pselect/sigsuspend pattern never loses a signal, and a signal that finds no
+ * thread waiting is still handled.
  *
  * The signals come from a "kicker" thread that blocks them all and sends kill(getpid(), ...):
  * the test's own thread is the only one that can take them (the watchdog's blocks them too). */
@@ -174,6 +175,74 @@ static void read_with_sa_restart_carries_on_and_returns_the_data(void **state)
     assert_int_equal(c, 'x');
     kick_stop(&k);
     assert_int_equal(hits, 3);
+    wp_close_pipe(p);
+}
+
+/* ---- siginterrupt ---- */
+
+/* glibc marks siginterrupt deprecated (sigaction's SA_RESTART says the same); ported code still
+ * calls it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static int sig_interrupt(int sig, int flag)
+{
+    return siginterrupt(sig, flag);
+}
+#pragma GCC diagnostic pop
+
+static int usr1_restarts(void)
+{
+    struct sigaction act;
+    assert_ok(sigaction(SIGUSR1, NULL, &act));
+    assert_ptr_equal(act.sa_handler, on_usr1);
+    return (act.sa_flags & SA_RESTART) != 0;
+}
+
+/* signal() installs with SA_RESTART; siginterrupt(sig, 1) turns it off and keeps the handler,
+ * and signal() remembers the choice (glibc's); siginterrupt(sig, 0) turns it back on. */
+static void siginterrupt_turns_sa_restart_off_and_signal_remembers_it(void **state)
+{
+    (void)state;
+    assert_ptr_not_equal(signal(SIGUSR1, on_usr1), SIG_ERR);
+    assert_int_equal(usr1_restarts(), 1);
+    assert_ok(sig_interrupt(SIGUSR1, 1));
+    assert_int_equal(usr1_restarts(), 0);
+    assert_ptr_equal(signal(SIGUSR1, on_usr1), on_usr1);
+    assert_int_equal(usr1_restarts(), 0);
+    assert_ok(sig_interrupt(SIGUSR1, 0));
+    assert_int_equal(usr1_restarts(), 1);
+    assert_ptr_equal(signal(SIGUSR1, on_usr1), on_usr1);
+    assert_int_equal(usr1_restarts(), 1);
+    /* what sigaction refuses */
+    assert_errno(sig_interrupt(0, 1), EINVAL);
+    assert_errno(sig_interrupt(-1, 0), EINVAL);
+    assert_errno(sig_interrupt(65, 1), EINVAL);
+    assert_errno(sig_interrupt(SIGKILL, 1), EINVAL);
+    assert_errno(sig_interrupt(SIGSTOP, 0), EINVAL);
+}
+
+/* The old way to have a blocking read interrupted: signal(), then siginterrupt(sig, 1). */
+static void read_fails_with_eintr_after_siginterrupt_and_restarts_after_it_is_undone(void **state)
+{
+    struct kicker k = kicker_none();
+    int p[2];
+    char c = 0;
+    (void)state;
+    assert_ptr_not_equal(signal(SIGUSR1, on_usr1), SIG_ERR);
+    assert_ok(sig_interrupt(SIGUSR1, 1));
+    wp_pipe(p, 0);
+    kick(&k, 0);
+    assert_errno(read(p[0], &c, 1), EINTR);
+    kick_stop(&k);
+    assert_ok(sig_interrupt(SIGUSR1, 0));
+    hits = 0;
+    k = kicker_none();
+    k.then_fd = p[1];
+    kick(&k, 2);
+    assert_rc(read(p[0], &c, 1), 1);
+    assert_int_equal(c, 'x');
+    kick_stop(&k);
+    assert_true(hits >= 2); /* both ran, and the read went on; one of the first kicker's may too */
     wp_close_pipe(p);
 }
 
@@ -521,6 +590,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         EINTR_TEST(read_fails_with_eintr_after_the_handler_ran_in_its_thread),
         EINTR_TEST(read_with_sa_restart_carries_on_and_returns_the_data),
+        EINTR_TEST(siginterrupt_turns_sa_restart_off_and_signal_remembers_it),
+        EINTR_TEST(read_fails_with_eintr_after_siginterrupt_and_restarts_after_it_is_undone),
         EINTR_TEST(write_to_a_full_pipe_fails_with_eintr),
         EINTR_TEST(write_with_sa_restart_completes_once_the_reader_drains),
         EINTR_TEST(poll_fails_with_eintr_even_with_sa_restart),

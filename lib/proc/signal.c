@@ -183,8 +183,13 @@ int winpipe_sigaction(int sig, const struct winpipe_sigaction *act, struct winpi
                              act ? (unsigned)act->sa_flags : 0u, WP_TRACE_PTR(old));
 }
 
+/* The signals siginterrupt() last said should interrupt calls (glibc's _sigintr): signal()
+ * installs their handlers without SA_RESTART. */
+static volatile LONG64 wp_signal_interrupting;
+
 /* glibc's signal() has BSD semantics: the handler stays installed, the signal is blocked while
- * it runs, and interrupted calls restart (SA_RESTART). (msvcrt's resets it to SIG_DFL.) */
+ * it runs, and interrupted calls restart (SA_RESTART) unless siginterrupt() said otherwise.
+ * (msvcrt's resets it to SIG_DFL.) */
 static winpipe_sighandler_t wp_signal(int sig, winpipe_sighandler_t handler)
 {
     struct winpipe_sigaction act, old;
@@ -194,7 +199,9 @@ static winpipe_sighandler_t wp_signal(int sig, winpipe_sighandler_t handler)
     }
     memset(&act, 0, sizeof act);
     act.sa_handler = handler;
-    act.sa_flags = SA_RESTART;
+    int interrupting = wp_signal__valid(sig)
+                       && ((unsigned long long)wp_signal_interrupting & WP_SIG_BIT(sig));
+    act.sa_flags = interrupting ? 0 : SA_RESTART;
     int r = wp_sigaction(sig, &act, &old);
     if (r < 0) {
         errno = -r;
@@ -208,6 +215,31 @@ winpipe_sighandler_t winpipe_signal(int sig, winpipe_sighandler_t handler)
     winpipe_sighandler_t old = wp_signal(sig, handler);
     wp_trace_ret(old == SIG_ERR ? -1 : 0, "signal(%d, 0x%llx)", sig, WP_TRACE_PTR(handler));
     return old;
+}
+
+/* POSIX (XSI, marked obsolete): siginterrupt(sig, 1) makes calls interrupted by sig's handler
+ * fail with EINTR (SA_RESTART off), siginterrupt(sig, 0) makes them carry on; the handler is
+ * kept, and so is the choice for a later signal(). EINVAL for what sigaction refuses (an unknown
+ * signal, SIGKILL, SIGSTOP), as glibc, which builds it from sigaction too. */
+static int wp_siginterrupt(int sig, int flag)
+{
+    struct winpipe_sigaction act;
+    int r = wp_sigaction(sig, NULL, &act);
+    if (r < 0)
+        return r;
+    if (flag) {
+        InterlockedOr64(&wp_signal_interrupting, (LONG64)WP_SIG_BIT(sig));
+        act.sa_flags &= ~SA_RESTART;
+    } else {
+        InterlockedAnd64(&wp_signal_interrupting, (LONG64)~WP_SIG_BIT(sig));
+        act.sa_flags |= SA_RESTART;
+    }
+    return wp_sigaction(sig, &act, NULL);
+}
+
+int winpipe_siginterrupt(int sig, int flag)
+{
+    return (int)wp_trace_ret(wp_ret(wp_siginterrupt(sig, flag)), "siginterrupt(%d, %d)", sig, flag);
 }
 
 /* What a child's end does (wait.c). POSIX: with SIGCHLD ignored or SA_NOCLDWAIT the child is
