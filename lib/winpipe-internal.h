@@ -406,7 +406,9 @@ void wp_signal_restore_mask(struct wp_intr *t, unsigned long long mask);
 
 /* ---- proc/sigthread.c: the signal channel, the signal thread, the console, alarm ---- */
 typedef void (*wp_sigthread_take_fn)(const struct wp_sigrec *rec, struct wp_intr *self);
-void wp_sigthread_start(wp_sigthread_take_fn take, int (*break_sig)(void));
+typedef int (*wp_sigthread_generate_fn)(const struct wp_sigrec *rec); /* 0: discarded */
+void wp_sigthread_start(wp_sigthread_take_fn take, wp_sigthread_generate_fn generate,
+                        int (*break_sig)(void));
 int wp_sigthread_post(const struct wp_sigrec *rec); /* never blocks; -EAGAIN: full */
 
 /* ---- proc/sigsend.c: a signal for another winpipe process, through its channel ---- */

@@ -104,7 +104,7 @@ __attribute__((constructor)) static void wp_signal__start(void)
     InitOnceExecuteOnce(&wp_signal_once, wp_signal__setup, &mask, NULL);
     wp_intr_self();
     wp_signal__inherit_ignored(ignored);
-    wp_sigthread_start(wp_signal__take_record, wp_signal__break_sig);
+    wp_sigthread_start(wp_signal__take_record, wp_signal_generate, wp_signal__break_sig);
 }
 
 /* ---- dispositions ---- */

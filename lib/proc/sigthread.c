@@ -11,6 +11,7 @@
  * its taker (signal.c, which decides which thread runs the signal's action, or runs it on this
  * thread). A negative sig asks to hand an already pending signal out again. */
 #include "winpipe-internal.h"
+#include <limits.h>
 #include <signal.h>
 #include <sys/time.h>
 
@@ -19,6 +20,7 @@
 static HANDLE wp_sigthread_rd, wp_sigthread_wr;
 static HANDLE wp_sigthread_timer;
 static wp_sigthread_take_fn wp_sigthread_take;
+static wp_sigthread_generate_fn wp_sigthread_generate;
 static int (*wp_sigthread_break_sig)(void);
 
 /* ITIMER_REAL, which alarm() shares (as on Linux): when it is next due (wp_win32_clock_us; 0 when
@@ -67,19 +69,24 @@ static BOOL WINAPI wp_sigthread__console(DWORD event)
 /* ---- alarm and ITIMER_REAL ---- */
 
 /* Sets the waitable timer to go off in us microseconds (0: cancels it); the due time is kept only
- * if the system took it. Lock held. */
-static void wp_sigthread__arm_locked(unsigned long long now, unsigned long long us)
+ * if the system took it. 0, or -E… when the timer could not be set: it is disarmed then, and its
+ * period forgotten. Lock held. */
+static int wp_sigthread__arm_locked(unsigned long long now, unsigned long long us)
 {
     wp_sigthread_alarm_due = 0;
-    if (!wp_sigthread_timer)
-        return;
-    if (!us) {
+    if (wp_sigthread_timer && !us)
         CancelWaitableTimer(wp_sigthread_timer);
-        return;
-    }
+    if (!us)
+        return 0;
     LARGE_INTEGER due = { .QuadPart = -(LONGLONG)(us * 10) }; /* relative, 100 ns units */
-    if (SetWaitableTimer(wp_sigthread_timer, &due, 0, NULL, NULL, FALSE))
+    int r = !wp_sigthread_timer ? -EAGAIN /* no signal thread: no memory at start-up */
+            : !SetWaitableTimer(wp_sigthread_timer, &due, 0, NULL, NULL, FALSE) ? wp_last_error()
+            : 0;
+    if (r == 0)
         wp_sigthread_alarm_due = now + us;
+    else
+        wp_sigthread_alarm_every = 0;
+    return r;
 }
 
 /* What is left of the timer, in microseconds: 0 when disarmed, at least 1 while it is armed
@@ -94,16 +101,17 @@ static unsigned long long wp_sigthread__left_locked(unsigned long long now)
 /* Sets ITIMER_REAL to go off in value microseconds, then every `every` (0: once; value 0
  * disarms it, and Linux then forgets the period too); what was left of it and its period before
  * go to *old_left and *old_every. */
-static void wp_sigthread__set_timer(unsigned long long value, unsigned long long every,
-                                    unsigned long long *old_left, unsigned long long *old_every)
+static int wp_sigthread__set_timer(unsigned long long value, unsigned long long every,
+                                   unsigned long long *old_left, unsigned long long *old_every)
 {
     AcquireSRWLockExclusive(&wp_sigthread_alarm_lock);
     unsigned long long now = wp_win32_clock_us();
     *old_left = wp_sigthread__left_locked(now);
     *old_every = wp_sigthread_alarm_every;
     wp_sigthread_alarm_every = value ? every : 0;
-    wp_sigthread__arm_locked(now, value);
+    int r = wp_sigthread__arm_locked(now, value);
     ReleaseSRWLockExclusive(&wp_sigthread_alarm_lock);
+    return r;
 }
 
 static void wp_sigthread__get_timer(unsigned long long *left, unsigned long long *every)
@@ -117,11 +125,15 @@ static void wp_sigthread__get_timer(unsigned long long *left, unsigned long long
 
 /* POSIX: alarm(s) sends SIGALRM in s seconds, replacing any earlier alarm (0 cancels it), and
  * returns what was left of that one, in whole seconds (glibc rounds to the nearest, and says 1
- * rather than 0 for an alarm still due). Linux's alarm is ITIMER_REAL with no period. */
+ * rather than 0 for an alarm still due). Linux's alarm is ITIMER_REAL with no period; seconds
+ * beyond what getitimer's tv_sec holds (a 32-bit long on Windows) are cut to it, as 32-bit Linux
+ * cuts them to INT_MAX. alarm cannot fail: a timer that could not be set is no alarm. */
 unsigned int winpipe_alarm(unsigned int seconds)
 {
     unsigned long long left, every;
-    wp_sigthread__set_timer(seconds * 1000000ULL, 0, &left, &every);
+    if (seconds > LONG_MAX)
+        seconds = LONG_MAX;
+    (void)wp_sigthread__set_timer(seconds * 1000000ULL, 0, &left, &every);
     unsigned int r = (unsigned int)(left / 1000000 + (left % 1000000 >= 500000));
     r = r == 0 && left ? 1 : r;
     wp_trace_ret(r, "alarm(%u)", seconds);
@@ -155,8 +167,10 @@ static int wp_setitimer(int which, const struct itimerval *nv, struct itimerval 
         return -EINVAL;
     if (nv && (!wp_sigthread__valid(&nv->it_value) || !wp_sigthread__valid(&nv->it_interval)))
         return -EINVAL;
-    wp_sigthread__set_timer(nv ? wp_sigthread__us(&nv->it_value) : 0,
-                            nv ? wp_sigthread__us(&nv->it_interval) : 0, &left, &every);
+    int r = wp_sigthread__set_timer(nv ? wp_sigthread__us(&nv->it_value) : 0,
+                                    nv ? wp_sigthread__us(&nv->it_interval) : 0, &left, &every);
+    if (r < 0)
+        return r;
     if (ov) {
         wp_sigthread__timeval(left, &ov->it_value);
         wp_sigthread__timeval(every, &ov->it_interval);
@@ -189,28 +203,32 @@ int winpipe_getitimer(int which, struct itimerval *cur)
                              WP_TRACE_PTR(cur));
 }
 
-/* The timer went off: SIGALRM, unless the timer was disarmed or set again meanwhile. A periodic
- * timer is set again for its next due time after the last one; a timer that went off early (the
- * system's clock and winpipe's differ a little) is set again for what is left. */
+/* The timer went off: SIGALRM, unless the timer was disarmed or set again meanwhile. The signal
+ * is made pending under the timer's lock, so that once setitimer or alarm has disarmed the timer
+ * no SIGALRM of it is still on its way (Linux waits for a firing in progress); it is handed to a
+ * thread after, as the handler may call alarm. A periodic timer is set again for its next due
+ * time after the last one; a timer that went off early (the system's clock and winpipe's differ a
+ * little) is set again for what is left. */
 static void wp_sigthread__alarm_fired(struct wp_intr *self)
 {
     struct wp_sigrec rec = { SIGALRM, SI_KERNEL, 0, 0 };
-    int due = 0;
+    int kept = 0;
     AcquireSRWLockExclusive(&wp_sigthread_alarm_lock);
     unsigned long long now = wp_win32_clock_us(), at = wp_sigthread_alarm_due;
     unsigned long long every = wp_sigthread_alarm_every;
     if (at && now + 1000 >= at) {
-        due = 1;
+        kept = wp_sigthread_generate(&rec);
         /* POSIX: signals of the timer that would be pending at once are one signal. */
         unsigned long long next = every ? at + every : 0;
         if (next && next <= now)
             next += (now - next) / every * every + every;
-        wp_sigthread__arm_locked(now, next ? next - now : 0);
+        (void)wp_sigthread__arm_locked(now, next ? next - now : 0);
     } else if (at) {
-        wp_sigthread__arm_locked(now, at - now);
+        (void)wp_sigthread__arm_locked(now, at - now);
     }
     ReleaseSRWLockExclusive(&wp_sigthread_alarm_lock);
-    if (due)
+    rec.sig = -SIGALRM; /* pending already: to be handed out */
+    if (kept)
         wp_sigthread_take(&rec, self);
 }
 
@@ -255,10 +273,12 @@ static DWORD WINAPI wp_sigthread__main(void *arg)
  * and the channel's address in the environment (sigsend.c), from which other winpipe processes'
  * kill() finds it. Without them (no memory, no thread) signals come only from this process's own
  * raise() and kill(), and a kill() from elsewhere does the signal's default action (sigsend.c). */
-void wp_sigthread_start(wp_sigthread_take_fn take, int (*break_sig)(void))
+void wp_sigthread_start(wp_sigthread_take_fn take, wp_sigthread_generate_fn generate,
+                        int (*break_sig)(void))
 {
     HANDLE rd, wr, ev, thread;
     wp_sigthread_take = take;
+    wp_sigthread_generate = generate;
     wp_sigthread_break_sig = break_sig;
     if (wp_ntpipe_pair(&rd, &wr, WP_SIGTHREAD_PIPE_SIZE, 0, 1) < 0)
         return;
