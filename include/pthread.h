@@ -49,7 +49,11 @@ static __inline int winpipe_pthread_create(pthread_t *thread, const pthread_attr
 #undef pause
 #undef sigwait
 #undef sigwaitinfo
+#undef sleep
+#undef nanosleep
 #define pause winpipe_pause
 #define sigwait winpipe_sigwait
 #define sigwaitinfo winpipe_sigwaitinfo
+#define sleep winpipe_sleep
+#define nanosleep winpipe_nanosleep
 #endif

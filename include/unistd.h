@@ -1,5 +1,5 @@
 /* <unistd.h> wrapper: mingw-w64's own header, then winpipe's pipe/read/write/close/dup family,
- * alarm() and the process-group calls under the POSIX names. On a POSIX host it is the system
+ * alarm(), sleep() and usleep() and the process-group calls under the POSIX names. On a POSIX host it is the system
  * header and nothing else. */
 
 /* A system header for the compiler, so that ported code building with -Wpedantic -Werror gets
@@ -26,6 +26,10 @@
 #undef getdtablesize
 #undef alarm
 #define alarm winpipe_alarm
+#undef sleep
+#undef usleep
+#define sleep winpipe_sleep
+#define usleep winpipe_usleep
 #undef pause
 #define pause winpipe_pause
 #undef getpgrp

@@ -165,6 +165,11 @@ void winpipe_psignal(int sig, const char *s);
 int winpipe_siginterrupt(int sig, int flag);
 unsigned int winpipe_alarm(unsigned int seconds);
 
+/* ---- sleep.c: sleeps a signal's handler ends ---- */
+unsigned int winpipe_sleep(unsigned int seconds);
+int winpipe_usleep(useconds_t us);
+int winpipe_nanosleep(const struct timespec *req, struct timespec *rem);
+
 /* ---- thread.c: <pthread.h>'s pthread_create gives the new thread its creator's signal mask ---- */
 struct winpipe_thread_start;
 /* Records fn, arg and the calling thread's mask; an error number (EAGAIN: no memory). */

@@ -1,9 +1,9 @@
 /* test_eintr: a signal for a thread blocked in a call POSIX lets it interrupt — read and write
- * on a pipe, poll, select, waitpid, sigsuspend, ppoll, pselect — runs its handler in that thread;
- * the call then fails with EINTR, or, with SA_RESTART, read, write and waitpid carry on (poll,
- * select, ppoll, pselect and sigsuspend never do); siginterrupt turns SA_RESTART off and on. The
- * block-then-ppoll/pselect/sigsuspend pattern never loses a signal, and a signal that finds no
- * thread waiting is still handled.
+ * on a pipe, poll, select, waitpid, sigsuspend, ppoll, pselect, sleep, usleep, nanosleep — runs
+ * its handler in that thread; the call then fails with EINTR (sleep: returns what was left), or,
+ * with SA_RESTART, read, write and waitpid carry on (the others never do); siginterrupt turns
+ * SA_RESTART off and on. The block-then-ppoll/pselect/sigsuspend pattern never loses a signal,
+ * and a signal that finds no thread waiting is still handled.
  *
  * The signals come from a "kicker" thread that blocks them all and sends kill(getpid(), ...):
  * the test's own thread is the only one that can take them (the watchdog's blocks them too). */
@@ -244,6 +244,76 @@ static void read_fails_with_eintr_after_siginterrupt_and_restarts_after_it_is_un
     kick_stop(&k);
     assert_true(hits >= 2); /* both ran, and the read went on; one of the first kicker's may too */
     wp_close_pipe(p);
+}
+
+/* ---- sleep, usleep, nanosleep ---- */
+
+/* Never restarted, SA_RESTART or not (Linux's signal(7) lists them); what was left goes to rem. */
+static void nanosleep_fails_with_eintr_and_tells_what_was_left(void **state)
+{
+    struct kicker k = kicker_none();
+    struct timespec req = { 30, 0 }, rem = { -1, -1 };
+    (void)state;
+    install(SA_RESTART);
+    kick(&k, 0);
+    assert_errno(nanosleep(&req, &rem), EINTR);
+    kick_stop(&k);
+    assert_true(hits_here >= 1);
+    assert_in_range(rem.tv_nsec, 0, 999999999);
+    assert_in_range(rem.tv_sec, 0, 29); /* less than asked: some of it was slept */
+}
+
+static void usleep_fails_with_eintr(void **state)
+{
+    struct kicker k = kicker_none();
+    (void)state;
+    install(SA_RESTART);
+    kick(&k, 0);
+    assert_errno(usleep(30000000), EINTR);
+    kick_stop(&k);
+    assert_true(hits_here >= 1);
+}
+
+/* sleep returns the whole seconds it did not sleep (glibc cuts the rest off). */
+static void sleep_returns_the_seconds_left_when_a_handler_ran(void **state)
+{
+    struct kicker k = kicker_none();
+    (void)state;
+    install(0);
+    kick(&k, 0);
+    unsigned left = sleep(30);
+    kick_stop(&k);
+    assert_true(hits_here >= 1);
+    assert_in_range(left, 1, 29);
+}
+
+/* A signal the thread blocks stays pending and ends no sleep; a sleep of 0 returns at once. */
+static void a_blocked_signal_ends_no_sleep(void **state)
+{
+    struct timespec req = { 0, 50000000 }, zero = { 0, 0 }, rem = { 77, 77 };
+    (void)state;
+    install(0);
+    mask_usr1(SIG_BLOCK);
+    assert_ok(kill(getpid(), SIGUSR1));
+    assert_ok(nanosleep(&req, &rem));
+    assert_ok(usleep(1000));
+    assert_int_equal(sleep(0), 0);
+    assert_ok(nanosleep(&zero, &rem));
+    assert_int_equal(rem.tv_sec, 77); /* written only when interrupted */
+    assert_int_equal(rem.tv_nsec, 77);
+    assert_int_equal(hits, 0);
+    mask_usr1(SIG_UNBLOCK);
+    assert_int_equal(hits, 1);
+}
+
+/* Linux: EINVAL for tv_nsec outside 0–999,999,999 or a negative tv_sec, EFAULT for no request. */
+static void nanosleep_refuses_bad_times(void **state)
+{
+    struct timespec bad[] = { { 0, 1000000000 }, { 0, -1 }, { -1, 0 } };
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_errno(nanosleep(&bad[i], NULL), EINVAL);
+    assert_errno(nanosleep(NULL, NULL), EFAULT);
 }
 
 /* ---- write ---- */
@@ -592,6 +662,11 @@ int main(void)
         EINTR_TEST(read_with_sa_restart_carries_on_and_returns_the_data),
         EINTR_TEST(siginterrupt_turns_sa_restart_off_and_signal_remembers_it),
         EINTR_TEST(read_fails_with_eintr_after_siginterrupt_and_restarts_after_it_is_undone),
+        EINTR_TEST(nanosleep_fails_with_eintr_and_tells_what_was_left),
+        EINTR_TEST(usleep_fails_with_eintr),
+        EINTR_TEST(sleep_returns_the_seconds_left_when_a_handler_ran),
+        EINTR_TEST(a_blocked_signal_ends_no_sleep),
+        EINTR_TEST(nanosleep_refuses_bad_times),
         EINTR_TEST(write_to_a_full_pipe_fails_with_eintr),
         EINTR_TEST(write_with_sa_restart_completes_once_the_reader_drains),
         EINTR_TEST(poll_fails_with_eintr_even_with_sa_restart),
