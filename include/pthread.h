@@ -44,8 +44,8 @@ static __inline int winpipe_pthread_create(pthread_t *thread, const pthread_attr
 #undef pthread_create
 #define pthread_create winpipe_pthread_create
 /* winpthreads wraps these in macros of the same name (cancellation points), which would call
- * the plain names (winpipe's real symbols) rather than the winpipe_ names <signal.h> and
- * <unistd.h> give them. */
+ * the plain names (winpipe's real symbols; sleep and nanosleep: mingw-w64's and winpthreads')
+ * rather than the winpipe_ names <signal.h>, <unistd.h> and <time.h> give them. */
 #undef pause
 #undef sigwait
 #undef sigwaitinfo

@@ -167,7 +167,7 @@ unsigned int winpipe_alarm(unsigned int seconds);
 
 /* ---- sleep.c: sleeps a signal's handler ends ---- */
 unsigned int winpipe_sleep(unsigned int seconds);
-int winpipe_usleep(useconds_t us);
+int winpipe_usleep(unsigned int us); /* useconds_t, which mingw's <sys/types.h> may not give */
 int winpipe_nanosleep(const struct timespec *req, struct timespec *rem);
 
 /* ---- thread.c: <pthread.h>'s pthread_create gives the new thread its creator's signal mask ---- */

@@ -260,7 +260,7 @@ static void nanosleep_fails_with_eintr_and_tells_what_was_left(void **state)
     kick_stop(&k);
     assert_true(hits_here >= 1);
     assert_in_range(rem.tv_nsec, 0, 999999999);
-    assert_in_range(rem.tv_sec, 0, 29); /* less than asked: some of it was slept */
+    assert_in_range(rem.tv_sec, 20, 29); /* less than asked, yet most of it (a busy machine) */
 }
 
 static void usleep_fails_with_eintr(void **state)
@@ -281,13 +281,17 @@ static void sleep_returns_the_seconds_left_when_a_handler_ran(void **state)
     (void)state;
     install(0);
     kick(&k, 0);
+    errno = 0;
     unsigned left = sleep(30);
+    int err = errno;
     kick_stop(&k);
     assert_true(hits_here >= 1);
-    assert_in_range(left, 1, 29);
+    assert_in_range(left, 20, 29);
+    assert_int_equal(err, EINTR); /* glibc leaves it so */
 }
 
-/* A signal the thread blocks stays pending and ends no sleep; a sleep of 0 returns at once. */
+/* A signal the thread blocks stays pending and ends no sleep, which lasts at least what was asked;
+ * a sleep of 0 returns at once. */
 static void a_blocked_signal_ends_no_sleep(void **state)
 {
     struct timespec req = { 0, 50000000 }, zero = { 0, 0 }, rem = { 77, 77 };
@@ -295,7 +299,11 @@ static void a_blocked_signal_ends_no_sleep(void **state)
     install(0);
     mask_usr1(SIG_BLOCK);
     assert_ok(kill(getpid(), SIGUSR1));
+    double start = wp_now_ms();
     assert_ok(nanosleep(&req, &rem));
+    double slept = wp_now_ms() - start;
+    if (slept < 49.999)
+        fail_msg("nanosleep of 50 ms returned after %.3f ms", slept);
     assert_ok(usleep(1000));
     assert_int_equal(sleep(0), 0);
     assert_ok(nanosleep(&zero, &rem));

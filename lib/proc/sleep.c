@@ -11,7 +11,8 @@
 #define WP_SLEEP_MAX_S 100000000000ULL /* about 3,000 years: as good as forever, and no overflow */
 
 /* Sleeps until due (wp_win32_clock_us): 0, or -EINTR once a signal's handler ran in this thread,
- * with what was left in *left. Never ends before due otherwise. */
+ * with what was left in *left. Never ends before due otherwise; once due, a signal no longer ends
+ * it (Linux: the expired timer wins), and its handler runs as the call returns. */
 static int wp_sleep__until(unsigned long long due, unsigned long long *left)
 {
     struct wp_intr *t = wp_intr_self();
@@ -21,13 +22,13 @@ static int wp_sleep__until(unsigned long long due, unsigned long long *left)
     unsigned long long now;
     int r = 0;
     for (;;) {
+        now = wp_win32_clock_us();
+        if (now >= due)
+            break;
         if (t && wp_intr_pending(t) && (wp_signal_deliver() & WP_INTR_RAN)) {
             r = -EINTR;
             break;
         }
-        now = wp_win32_clock_us();
-        if (now >= due)
-            break;
         unsigned long long ms = (due - now + 999) / 1000;
         DWORD wait = ms > 0x7fffffff ? 0x7fffffff : (DWORD)ms;
         if (t)
@@ -35,8 +36,12 @@ static int wp_sleep__until(unsigned long long due, unsigned long long *left)
         else
             Sleep(wait); /* no memory for this thread's record: no signal can reach it */
     }
-    if (t)
+    if (t) {
         wp_intr_leave(t, outer);
+        /* a signal that came after the last look was only told to wake this thread: its action
+         * is this thread's to run, now (as poll does) */
+        wp_signal_deliver();
+    }
     now = wp_win32_clock_us();
     *left = r && due > now ? due - now : 0;
     return r;
@@ -73,17 +78,18 @@ int winpipe_nanosleep(const struct timespec *req, struct timespec *rem)
                              WP_TRACE_PTR(req), WP_TRACE_PTR(rem));
 }
 
-int winpipe_usleep(useconds_t us)
+int winpipe_usleep(unsigned int us)
 {
     unsigned long long left;
     return (int)wp_trace_ret(wp_ret(wp_sleep__us(us, &left)), "usleep(%u)", (unsigned)us);
 }
 
-/* glibc's sleep returns the whole seconds left, cut down (0.7 s left: 0). */
+/* glibc's sleep returns the whole seconds left, cut down (0.7 s left: 0), and leaves errno EINTR
+ * when a handler ended it. */
 unsigned int winpipe_sleep(unsigned int seconds)
 {
     unsigned long long left;
-    (void)wp_sleep__us(seconds * 1000000ULL, &left);
+    (void)wp_ret(wp_sleep__us(seconds * 1000000ULL, &left));
     unsigned int r = (unsigned int)(left / 1000000);
     wp_trace_ret(r, "sleep(%u)", seconds);
     return r;
